@@ -1,0 +1,5 @@
+"""Root pytest configuration: fixtures of every app are registered here."""
+
+pytest_plugins = [
+    "kam.core.tests.fixtures",
+]

@@ -1,0 +1,100 @@
+"""Import kinds of master data, built from the domain's choice lists.
+
+Fact kinds (invoices, activities, deliveries) are defined by the engine in
+``kam_engine.schemas``; master data kinds live here because their allowed values are
+the Django apps' choices.
+"""
+
+from __future__ import annotations
+
+from kam.key_accounts.choices import (
+    AccountSize,
+    AccountStatus,
+    Attitude,
+    BuyingRole,
+    Phase,
+    RelationshipLevel,
+    RelationshipStage,
+    Tier,
+)
+from kam.users.choices import Department, Role
+from kam_engine.schemas import FACT_KINDS
+from kam_engine.specs import FieldSpec, FieldType, KindSpec
+
+CHOICE = FieldType.CHOICE
+
+ACCOUNTS = KindSpec(
+    kind="accounts",
+    key=("code",),
+    fields=(
+        FieldSpec("code", required=True),
+        FieldSpec("name", required=True),
+        FieldSpec("parent", reference="account"),
+        FieldSpec("industry"),
+        FieldSpec("segment"),
+        FieldSpec("country"),
+        FieldSpec("size", CHOICE, choices=tuple(AccountSize.values)),
+        FieldSpec("status", CHOICE, choices=tuple(AccountStatus.values)),
+        FieldSpec("is_key_account", FieldType.BOOLEAN),
+        FieldSpec("key_account_since", FieldType.DATE),
+        FieldSpec("tier", CHOICE, choices=tuple(Tier.values)),
+        FieldSpec("phase", CHOICE, choices=tuple(Phase.values)),
+        FieldSpec("relationship_stage", CHOICE, choices=tuple(RelationshipStage.values)),
+        FieldSpec("target_stage", CHOICE, choices=tuple(RelationshipStage.values)),
+        FieldSpec("owner", reference="user"),
+        FieldSpec("estimated_wallet", FieldType.DECIMAL, minimum=0),
+    ),
+)
+
+CONTACTS = KindSpec(
+    kind="contacts",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("first_name"),
+        FieldSpec("last_name", required=True),
+        FieldSpec("title"),
+        FieldSpec("department"),
+        FieldSpec("email"),
+        FieldSpec("phone"),
+        FieldSpec("reports_to"),
+        FieldSpec("buying_role", CHOICE, choices=tuple(BuyingRole.values)),
+        FieldSpec("influence", FieldType.INTEGER, minimum=1, maximum=5),
+        FieldSpec("attitude", CHOICE, choices=tuple(Attitude.values)),
+        FieldSpec("relationship_owner", reference="user"),
+        FieldSpec("relationship_level", CHOICE, choices=tuple(RelationshipLevel.values)),
+        FieldSpec("last_contact_at", FieldType.DATE),
+        FieldSpec("is_active", FieldType.BOOLEAN),
+    ),
+)
+
+PRODUCTS = KindSpec(
+    kind="products",
+    key=("code",),
+    fields=(
+        FieldSpec("code", required=True),
+        FieldSpec("name", required=True),
+        FieldSpec("product_line"),
+        FieldSpec("product_line_name"),
+        FieldSpec("list_price", FieldType.DECIMAL, minimum=0),
+        FieldSpec("unit_cost", FieldType.DECIMAL, minimum=0),
+        FieldSpec("is_active", FieldType.BOOLEAN),
+    ),
+)
+
+USERS = KindSpec(
+    kind="users",
+    key=("username",),
+    fields=(
+        FieldSpec("username", required=True),
+        FieldSpec("first_name"),
+        FieldSpec("last_name"),
+        FieldSpec("email"),
+        FieldSpec("role", CHOICE, choices=tuple(Role.values)),
+        FieldSpec("department", CHOICE, choices=tuple(Department.values)),
+    ),
+)
+
+MASTER_KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS)}
+ALL_KINDS: dict[str, KindSpec] = {**MASTER_KINDS, **FACT_KINDS}

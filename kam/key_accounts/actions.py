@@ -1,0 +1,205 @@
+"""State changes of the key-account domain. Every write is atomic and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kam.core.audit import record_audit
+from kam.core.upserts import UpsertResult, index_by, layer_by_parent, upsert_objects
+from kam.key_accounts.choices import AccountStatus, TeamRole
+from kam.key_accounts.models import Account, AccountTeamMember, Contact, Product, ProductLine
+from kam.users.models import User
+
+Row = Mapping[str, Any]
+
+_ACCOUNT_TEXT = ("name", "industry", "segment", "country", "size", "status", "tier", "phase")
+_ACCOUNT_STAGES = ("relationship_stage", "target_stage")
+_CONTACT_TEXT = (
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "email",
+    "phone",
+    "buying_role",
+    "attitude",
+    "relationship_level",
+)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _usernames_to_ids(usernames: Iterable[Any]) -> dict[str, int]:
+    wanted = {str(name) for name in usernames if name}
+    return dict(User.objects.filter(username__in=wanted).values_list("username", "pk"))
+
+
+def _add(total: UpsertResult, part: UpsertResult) -> UpsertResult:
+    return UpsertResult(
+        created=total.created + part.created,
+        updated=total.updated + part.updated,
+        unchanged=total.unchanged + part.unchanged,
+    )
+
+
+@transaction.atomic
+def do_import_accounts(rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None) -> UpsertResult:
+    """Create or update accounts by code; only the provided fields are written.
+
+    A parent may be another row of the same file: parents are written first. The
+    importer has already rejected unknown parents and cycles.
+    """
+    provided = set(provided)
+    users = _usernames_to_ids(row.get("owner") for row in rows) if "owner" in provided else {}
+    codes = [row["code"] for row in rows]
+    parent_codes = {row["parent"] for row in rows if "parent" in provided and row["parent"]}
+    known = {account.code: account for account in Account.objects.filter(code__in={*codes, *parent_codes})}
+    layers, _cycle = layer_by_parent(rows, key=("code",), parent=("parent",)) if "parent" in provided else ([rows], [])
+    result = UpsertResult()
+    for layer in layers:
+        values: list[dict[str, Any]] = []
+        for row in layer:
+            item: dict[str, Any] = {"code": row["code"]}
+            for name in (*_ACCOUNT_TEXT, *_ACCOUNT_STAGES):
+                if name in provided:
+                    item[name] = _text(row[name])
+            if "status" in provided and not row["status"]:
+                item["status"] = AccountStatus.CUSTOMER
+            if "is_key_account" in provided and row["is_key_account"] is not None:
+                item["is_key_account"] = row["is_key_account"]
+            for name in ("key_account_since", "estimated_wallet"):
+                if name in provided:
+                    item[name] = row[name]
+            if "owner" in provided:
+                item["owner_id"] = users.get(row["owner"]) if row["owner"] else None
+            if "parent" in provided:
+                item["parent_id"] = known[row["parent"]].pk if row["parent"] else None
+            values.append(item)
+        existing = {(code,): account for code, account in known.items()}
+        part, objects = upsert_objects(
+            Account, values, key=("code",), existing=existing, actor=acting_user, action="account"
+        )
+        known.update({account.code: account for account in objects.values()})
+        result = _add(result, part)
+    return result
+
+
+@transaction.atomic
+def do_create_accounts_from_codes(codes: Iterable[str], *, acting_user: User | None) -> int:
+    """Create bare accounts (name = code) for codes met in facts, when the mapping allows it."""
+    rows = [{"code": code, "name": code} for code in sorted(set(codes))]
+    result, _objects = upsert_objects(Account, rows, key=("code",), existing={}, actor=acting_user, action="account")
+    return result.created
+
+
+@transaction.atomic
+def do_import_contacts(rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None) -> UpsertResult:
+    """Create or update contacts by (account code, contact code); managers are written first."""
+    provided = set(provided)
+    accounts = dict(Account.objects.filter(code__in={row["account"] for row in rows}).values_list("code", "pk"))
+    owners = (
+        _usernames_to_ids(row.get("relationship_owner") for row in rows) if "relationship_owner" in provided else {}
+    )
+    known = index_by(Contact.objects.filter(account_id__in=accounts.values()), "account_id", "code")
+    layers, _cycle = (
+        layer_by_parent(rows, key=("account", "code"), parent=("account", "reports_to"))
+        if "reports_to" in provided
+        else ([rows], [])
+    )
+    result = UpsertResult()
+    for layer in layers:
+        values: list[dict[str, Any]] = []
+        for row in layer:
+            account_id = accounts[row["account"]]
+            item: dict[str, Any] = {"account_id": account_id, "code": row["code"]}
+            for name in _CONTACT_TEXT:
+                if name in provided:
+                    item[name] = _text(row[name])
+            for name in ("influence", "last_contact_at"):
+                if name in provided:
+                    item[name] = row[name]
+            if "is_active" in provided and row["is_active"] is not None:
+                item["is_active"] = row["is_active"]
+            if "relationship_owner" in provided:
+                owner = row["relationship_owner"]
+                item["relationship_owner_id"] = owners.get(owner) if owner else None
+            if "reports_to" in provided:
+                item["reports_to_id"] = known[(account_id, row["reports_to"])].pk if row["reports_to"] else None
+            values.append(item)
+        part, objects = upsert_objects(
+            Contact, values, key=("account_id", "code"), existing=known, actor=acting_user, action="contact"
+        )
+        known.update(objects)
+        result = _add(result, part)
+    return result
+
+
+@transaction.atomic
+def do_import_products(rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None) -> UpsertResult:
+    """Create or update products by code; product lines named in the file are created as needed."""
+    provided = set(provided)
+    lines: dict[str, ProductLine] = {}
+    if "product_line" in provided:
+        line_rows: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["product_line"]:
+                name = row.get("product_line_name") or row["product_line"]
+                line_rows[row["product_line"]] = {"code": row["product_line"], "name": name}
+        existing_lines = index_by(ProductLine.objects.filter(code__in=list(line_rows)), "code")
+        # Only name new lines from the file; an existing line keeps its name unless the file names it.
+        line_values = [
+            item for code, item in line_rows.items() if (code,) not in existing_lines or "product_line_name" in provided
+        ]
+        _lines_result, line_objects = upsert_objects(
+            ProductLine, line_values, key=("code",), existing=existing_lines, actor=acting_user, action="product_line"
+        )
+        lines = {code: line for (code,), line in {**existing_lines, **line_objects}.items()}  # type: ignore[misc]
+    values: list[dict[str, Any]] = []
+    for row in rows:
+        item: dict[str, Any] = {"code": row["code"], "name": _text(row["name"])}
+        if "product_line" in provided:
+            item["product_line_id"] = lines[row["product_line"]].pk if row["product_line"] else None
+        for name in ("list_price", "unit_cost"):
+            if name in provided:
+                item[name] = row[name]
+        if "is_active" in provided and row["is_active"] is not None:
+            item["is_active"] = row["is_active"]
+        values.append(item)
+    existing = index_by(Product.objects.filter(code__in=[row["code"] for row in rows]), "code")
+    result, _objects = upsert_objects(
+        Product, values, key=("code",), existing=existing, actor=acting_user, action="product"
+    )
+    return result
+
+
+@transaction.atomic
+def do_add_team_member(
+    account: Account,
+    user: User,
+    *,
+    role: str,
+    department: str | None = None,
+    acting_user: User | None,
+) -> AccountTeamMember:
+    """Put ``user`` on the account's team with ``role`` (one membership per person and account)."""
+    if role not in TeamRole.values:
+        raise ValidationError(_("Unknown team role %(role)s.") % {"role": role})
+    if AccountTeamMember.objects.filter(account=account, user=user).exists():
+        raise ValidationError(_("%(user)s is already on the team of %(account)s.") % {"user": user, "account": account})
+    member = AccountTeamMember.objects.create(
+        account=account, user=user, role=role, department=department or user.department
+    )
+    record_audit(
+        actor=acting_user,
+        action="account_team_member.create",
+        instance=member,
+        changes={"account": [None, account.pk], "user": [None, user.pk], "role": [None, role]},
+    )
+    return member

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from kam.users.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "department", "is_active")
+    list_filter = ("role", "department", "is_active")
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("OpenKAM"), {"fields": ("role", "department")}),
+    )

@@ -70,7 +70,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-FACTS_URL = env_str("KAM_FACTS_URL", f"duckdb:///{DATA_DIR / 'facts.duckdb'}")
+FACTS_URL = env_str("KAM_FACTS_URL", f"duckdb://{DATA_DIR / 'facts.duckdb'}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

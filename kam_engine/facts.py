@@ -71,7 +71,15 @@ class FactsStore:
 
     @classmethod
     def from_url(cls, url: str) -> FactsStore:
-        """Parse ``duckdb:///absolute/path.duckdb``, ``duckdb://relative.duckdb`` or a plain path."""
+        """Parse ``duckdb:///absolute/path.duckdb``, ``duckdb://relative/path.duckdb`` or a plain path.
+
+        Examples
+        --------
+        >>> FactsStore.from_url("duckdb:///srv/kam/facts.duckdb").path
+        PosixPath('/srv/kam/facts.duckdb')
+        >>> FactsStore.from_url("var/facts.duckdb").path
+        PosixPath('var/facts.duckdb')
+        """
         if url.startswith("duckdb://"):
             location = url.removeprefix("duckdb://")
             if not location:

@@ -44,6 +44,10 @@ def _reason(problem: Problem) -> str:
     if code is ProblemCode.NOT_A_CHOICE:
         return _("%(value)r is not one of: %(choices)s") % {**params, "choices": params.get("choices", "")}
     if code is ProblemCode.OUT_OF_RANGE:
+        if not params.get("maximum"):
+            return _("%(value)s is below the minimum %(minimum)s") % params
+        if not params.get("minimum"):
+            return _("%(value)s is above the maximum %(maximum)s") % params
         return _("%(value)s is outside the allowed range %(minimum)s to %(maximum)s") % params
     if code is ProblemCode.DUPLICATE_KEY:
         return _("%(value)s appears again: it was first on row %(first_row)s") % params

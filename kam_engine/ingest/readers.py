@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import mmap
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,7 @@ def _read_xlsx(path: Path, options: SourceOptions, progress: ProgressCallback | 
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
         raise _error(path, ProblemCode.UNREADABLE, reason=str(error)) from error
     try:
         if options.sheet is not None:
@@ -202,11 +203,10 @@ def _read_xlsx(path: Path, options: SourceOptions, progress: ProgressCallback | 
         header: list[str] | None = None
         columns: list[list[str]] = []
         row_numbers: list[int] = []
-        for row_cells in sheet.iter_rows():
-            values = [cell.value for cell in row_cells]
+        for row_number, row_values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            values = list(row_values)
             if not values:
                 continue
-            row_number = row_cells[0].row
             if header is None:
                 if all(value is None for value in values):
                     continue
@@ -220,9 +220,9 @@ def _read_xlsx(path: Path, options: SourceOptions, progress: ProgressCallback | 
                 continue
             for index in range(len(header)):
                 columns[index].append(_cell_text(values[index], options) if index < len(values) else "")
-            row_numbers.append(int(row_number or 0))
+            row_numbers.append(row_number)
             if progress is not None and len(row_numbers) % 10_000 == 0:
-                progress(int(row_number or 0), total)
+                progress(row_number, total)
     finally:
         workbook.close()
     if header is None:
@@ -290,7 +290,7 @@ def read_source(path: Path, options: SourceOptions, progress: ProgressCallback |
         When the file is missing, empty, of an unknown format or unreadable.
     """
     if not path.is_file():
-        raise _error(path, ProblemCode.FILE_NOT_FOUND, path=str(path))
+        raise _error(path, ProblemCode.FILE_NOT_FOUND, location=str(path))
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise _error(path, ProblemCode.UNSUPPORTED_FORMAT, suffix=path.suffix or "(none)")

@@ -211,10 +211,14 @@ class ImportSession:
                 self._source_columns[spec.name] = label
             selects.append(f"{raw} AS {_raw_name(spec.name)}")
             selects.append(f"{value} AS {quote(spec.name)}")
-        selects.extend(f"src.{name} AS {name}" for name, _file, _left in join_rows)
+        for name, _file, left_on in join_rows:
+            selects.append(f"src.{name} AS {name}")
+            selects.append(f"CAST(src.{quote(left_on)} AS VARCHAR) AS {name}_key")
         try:
             self.connection.execute(f"CREATE TEMP TABLE staged AS SELECT {', '.join(selects)} FROM {from_sql}")
         except duckdb.Error as error:
+            # Nothing was staged, so no per-field check can run.
+            self._source_columns = {}
             self._early_problems.append(
                 Problem(
                     self.file_name,
@@ -237,8 +241,7 @@ class ImportSession:
         for name, join_file, left_on in join_rows:
             self._problems_sql.append(
                 f"SELECT {ROW_COLUMN}, {_literal(left_on)}, {_literal(ProblemCode.UNMATCHED_JOIN)}, "
-                f"CAST(src.{quote(left_on)} AS VARCHAR), {_literal(json.dumps({'file': join_file}))} "
-                f"FROM staged JOIN main_source AS src USING ({ROW_COLUMN}) WHERE staged.{name} IS NULL"
+                f"{name}_key, {_literal(json.dumps({'file': join_file}))} FROM staged WHERE {name} IS NULL"
             )
 
     def _check_join(self, alias: str, join_file: str, right_on: str) -> None:
@@ -296,7 +299,11 @@ class ImportSession:
                     f"FROM staged WHERE {raw} IS NOT NULL AND {name} IS NULL"
                 )
             if spec.minimum is not None or spec.maximum is not None:
-                bounds = {"field": spec.name, "minimum": f"{spec.minimum:g}", "maximum": f"{spec.maximum:g}"}
+                bounds = {"field": spec.name, "minimum": "", "maximum": ""}
+                if spec.minimum is not None:
+                    bounds["minimum"] = f"{spec.minimum:g}"
+                if spec.maximum is not None:
+                    bounds["maximum"] = f"{spec.maximum:g}"
                 conditions = []
                 if spec.minimum is not None:
                     conditions.append(f"{name} < {spec.minimum}")
@@ -381,7 +388,7 @@ class ImportSession:
     def staged_table(self) -> pa.Table:
         """Return the parsed rows (canonical fields plus ``_row``) as Arrow, in file order."""
         columns = ", ".join([ROW_COLUMN, *(quote(name) for name in self.spec.field_names)])
-        return self.connection.execute(f"SELECT {columns} FROM staged ORDER BY {ROW_COLUMN}").to_arrow_table()
+        return self.connection.sql(f"SELECT {columns} FROM staged ORDER BY {ROW_COLUMN}").to_arrow_table()
 
     def _new_rows_sql(self, target: str) -> str:
         condition = " AND ".join(f"f.{quote(name)} IS NOT DISTINCT FROM s.{quote(name)}" for name in self.spec.key)

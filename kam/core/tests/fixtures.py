@@ -15,7 +15,7 @@ from kam_engine.facts import FactsStore
 def _isolated_facts_store(tmp_path: Path) -> Iterator[FactsStore]:
     """Every test gets its own empty facts store."""
     store_path = tmp_path / "facts.duckdb"
-    with override_settings(FACTS_URL=f"duckdb:///{store_path}"):
+    with override_settings(FACTS_URL=f"duckdb://{store_path}"):
         yield FactsStore(store_path)
 
 

@@ -1,0 +1,54 @@
+"""The ``kam`` command line: OpenKAM's commands, then any Django management command.
+
+``kam --help`` and ``kam version`` need no configuration and do not start Django.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "init": "Create or migrate the web database and the facts store.",
+    "demo": "Build the demo company, import it and serve the web app.",
+    "import": "Import a file: accounts, contacts, products, users, invoices, activities or deliveries.",
+    "serve": "Serve the web app with a production server (gunicorn + whitenoise).",
+    "createuser": "Create a login user with a role.",
+}
+
+HELP = """usage: kam COMMAND [options]
+
+OpenKAM — key account management for B2B suppliers.
+
+commands:
+{commands}
+
+Run `kam COMMAND --help` for a command's options. Any Django management command
+also works (e.g. `kam migrate`, `kam check --deploy`).
+Configuration comes from environment variables: see docs/configuration.md.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kam`` command line and return its exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0] in {"-h", "--help", "help"}:
+        width = max(len(name) for name in COMMANDS)
+        lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items())
+        sys.stdout.write(HELP.format(commands=lines))
+        return 0
+    if arguments[0] in {"version", "--version"}:
+        from kam_engine import __version__
+
+        sys.stdout.write(f"openkam {__version__}\n")
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kam", *arguments])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

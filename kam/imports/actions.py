@@ -27,6 +27,7 @@ from kam.key_accounts.actions import (
     do_import_accounts,
     do_import_contacts,
     do_import_products,
+    do_import_team_members,
 )
 from kam.key_accounts.models import Account
 from kam.users.actions import do_import_users
@@ -54,6 +55,7 @@ _MASTER_WRITERS = {
     "contacts": do_import_contacts,
     "products": do_import_products,
     "users": do_import_users,
+    "team": do_import_team_members,
 }
 
 

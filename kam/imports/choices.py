@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     PRODUCTS = "products", _("Products")
     USERS = "users", _("Users")
+    TEAM = "team", _("Account team members")
     INVOICES = "invoices", _("Invoice lines")
     ACTIVITIES = "activities", _("Cost-to-serve activities")
     DELIVERIES = "deliveries", _("Deliveries")

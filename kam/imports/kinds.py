@@ -15,6 +15,7 @@ from kam.key_accounts.choices import (
     Phase,
     RelationshipLevel,
     RelationshipStage,
+    TeamRole,
     Tier,
 )
 from kam.users.choices import Department, Role
@@ -96,5 +97,16 @@ USERS = KindSpec(
     ),
 )
 
-MASTER_KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS)}
+TEAM = KindSpec(
+    kind="team",
+    key=("account", "username"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("username", required=True, reference="user"),
+        FieldSpec("role", CHOICE, required=True, choices=tuple(TeamRole.values)),
+        FieldSpec("department", CHOICE, choices=tuple(Department.values)),
+    ),
+)
+
+MASTER_KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS, TEAM)}
 ALL_KINDS: dict[str, KindSpec] = {**MASTER_KINDS, **FACT_KINDS}

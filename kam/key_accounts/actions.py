@@ -203,3 +203,39 @@ def do_add_team_member(
         changes={"account": [None, account.pk], "user": [None, user.pk], "role": [None, role]},
     )
     return member
+
+
+@transaction.atomic
+def do_import_team_members(
+    rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None
+) -> UpsertResult:
+    """Create or update account-team memberships by (account code, username).
+
+    Without a department column, a member's department is the person's own.
+    """
+    provided = set(provided)
+    accounts = dict(Account.objects.filter(code__in={row["account"] for row in rows}).values_list("code", "pk"))
+    users = {
+        user.username: user for user in User.objects.filter(username__in={row["username"] for row in rows})
+    }
+    values = []
+    for row in rows:
+        user = users[row["username"]]
+        item: dict[str, Any] = {"account_id": accounts[row["account"]], "user_id": user.pk, "role": row["role"]}
+        if "department" in provided and row["department"]:
+            item["department"] = row["department"]
+        values.append(item)
+    existing = index_by(AccountTeamMember.objects.filter(account_id__in=accounts.values()), "account_id", "user_id")
+    departments = {user.pk: user.department for user in users.values()}
+    for item in values:
+        if (item["account_id"], item["user_id"]) not in existing and "department" not in item:
+            item["department"] = departments[item["user_id"]]
+    result, _objects = upsert_objects(
+        AccountTeamMember,
+        values,
+        key=("account_id", "user_id"),
+        existing=existing,
+        actor=acting_user,
+        action="account_team_member",
+    )
+    return result

@@ -91,3 +91,13 @@ def do_import_users(
         User, values, key=("username",), existing=existing, actor=acting_user, action="user", redact=("password",)
     )
     return result
+
+
+@transaction.atomic
+def do_set_password(user: User, password: str, *, check_password: bool = True, acting_user: User | None) -> None:
+    """Set a user's password (validated unless ``check_password`` is false); the audit never holds it."""
+    if check_password:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_audit(actor=acting_user, action="user.set_password", instance=user, changes={"password": ["***", "***"]})

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import mmap
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -74,26 +75,6 @@ def _detect_delimiter(first_lines: str, requested: str | None) -> str:
         return max(counts, key=lambda delimiter: counts[delimiter]) if any(counts.values()) else ","
 
 
-class _CountingReader(io.RawIOBase):
-    """Wraps a binary file and reports how many bytes were read, for a progress bar."""
-
-    def __init__(self, raw: IO[bytes], total: int, progress: ProgressCallback | None) -> None:
-        self._raw = raw
-        self._total = total
-        self._progress = progress
-        self._done = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        self._done += count or 0
-        if self._progress is not None:
-            self._progress(self._done, self._total)
-        return int(count or 0)
-
-
 def _check_header(path: Path, names: list[str]) -> None:
     seen: set[str] = set()
     for name in names:
@@ -103,7 +84,7 @@ def _check_header(path: Path, names: list[str]) -> None:
 
 
 def _with_row_numbers(table: pa.Table, first_row: int) -> pa.Table:
-    rows = pa.array(range(first_row, first_row + table.num_rows), type=pa.int64())
+    rows = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
     return table.append_column(ROW_COLUMN, rows)
 
 
@@ -128,8 +109,10 @@ def _read_csv(path: Path, options: SourceOptions, progress: ProgressCallback | N
     header = next(csv.reader([lines[0]], delimiter=delimiter))
     names = [name.strip() for name in header]
     _check_header(path, names)
+    # Arrow reads UTF-8 natively; naming any other encoding makes it transcode through Python.
+    is_utf8 = encoding.lower().replace("-", "").replace("_", "") in {"utf8", "utf8sig"}
     read_options = pacsv.ReadOptions(
-        encoding=encoding,
+        encoding="utf8" if is_utf8 else encoding,
         block_size=_BLOCK_BYTES,
         column_names=names,
         skip_rows=1,
@@ -140,18 +123,21 @@ def _read_csv(path: Path, options: SourceOptions, progress: ProgressCallback | N
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    batches: list[pa.RecordBatch] = []
+    stream = pa.input_stream(str(path))
+    done = threading.Event()
+
+    def report_progress() -> None:
+        # read_csv parses in parallel outside the GIL; the stream position tells how far it got.
+        while not done.wait(0.2):
+            if progress is not None:
+                progress(stream.tell(), size)
+
+    watcher = threading.Thread(target=report_progress, daemon=True)
+    watcher.start()
     try:
-        with path.open("rb") as raw:
-            reader = pacsv.open_csv(
-                _CountingReader(raw, size, progress),
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=convert_options,
-            )
-            for batch in reader:
-                batches.append(batch)
-            schema = reader.schema
+        table = pacsv.read_csv(
+            stream, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+        )
     except pa.ArrowInvalid as error:
         message = str(error)
         if "UTF8" in message or "utf-8" in message.lower():
@@ -159,7 +145,12 @@ def _read_csv(path: Path, options: SourceOptions, progress: ProgressCallback | N
         raise _error(path, ProblemCode.UNREADABLE, reason=message.splitlines()[0]) from error
     except UnicodeDecodeError as error:
         raise _error(path, ProblemCode.BAD_ENCODING, encoding=encoding) from error
-    table = pa.Table.from_batches(batches, schema=schema)
+    finally:
+        done.set()
+        watcher.join()
+        stream.close()
+    if progress is not None:
+        progress(size, size)
     return SourceTable(_with_row_numbers(table, first_row=2), encoding=encoding, delimiter=delimiter)
 
 

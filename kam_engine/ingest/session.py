@@ -47,6 +47,17 @@ def _raw_name(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _RowCheck:
+    """A condition on staged rows that marks a problem; its parts are SQL snippets."""
+
+    condition: str
+    label: str
+    code: ProblemCode
+    value: str
+    params: str
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationReport:
     """The outcome of validation: the first problems (sorted by row) and their total."""
 
@@ -85,10 +96,13 @@ class ImportSession:
         self.spec = spec
         self.mapping = mapping
         self.file_name = file_name
+        # DuckDB's own progress bar would scribble over ours (and over --json output).
         self.connection = duckdb.connect(":memory:")
+        self.connection.execute("SET enable_progress_bar = false")
         self._source_columns: dict[str, str] = {}
+        self._raw_columns: dict[str, str] = {}
         self._rows = 0
-        self._problems_sql: list[str] = []
+        self._row_checks: list[_RowCheck] = []
         self._early_problems: list[Problem] = []
         decimal_source = self._number_text("x")
         self.connection.execute(f"CREATE MACRO num(x) AS TRY_CAST({decimal_source} AS DOUBLE)")
@@ -107,7 +121,7 @@ class ImportSession:
 
     def _number_text(self, raw: str) -> str:
         source = self.mapping.source
-        text = f"replace({raw}, ' ', '')"
+        text = raw
         if source.thousands:
             text = f"replace({text}, {_literal(source.thousands)}, '')"
         if source.decimal != ".":
@@ -200,6 +214,7 @@ class ImportSession:
         from_sql = f"{from_sql} AS src"
         selects = [f"src.{ROW_COLUMN} AS {ROW_COLUMN}"]
         self._source_columns = {}
+        self._raw_columns = {}
         for spec in self.spec.fields:
             parsed = self._field_sql(spec, columns)
             if parsed is None:
@@ -209,7 +224,11 @@ class ImportSession:
             raw, value, label = parsed
             if raw != _ABSENT:
                 self._source_columns[spec.name] = label
-            selects.append(f"{raw} AS {_raw_name(spec.name)}")
+            if raw == value:
+                # Text needs no parsing: keep one copy, which matters on ten million rows.
+                self._raw_columns[spec.name] = quote(spec.name)
+            else:
+                selects.append(f"{raw} AS {_raw_name(spec.name)}")
             selects.append(f"{value} AS {quote(spec.name)}")
         for name, _file, left_on in join_rows:
             selects.append(f"src.{name} AS {name}")
@@ -239,9 +258,14 @@ class ImportSession:
             return
         self._rows = self._scalar("SELECT count(*) FROM staged")
         for name, join_file, left_on in join_rows:
-            self._problems_sql.append(
-                f"SELECT {ROW_COLUMN}, {_literal(left_on)}, {_literal(ProblemCode.UNMATCHED_JOIN)}, "
-                f"{name}_key, {_literal(json.dumps({'file': join_file}))} FROM staged WHERE {name} IS NULL"
+            self._row_checks.append(
+                _RowCheck(
+                    condition=f"{name} IS NULL",
+                    label=_literal(left_on),
+                    code=ProblemCode.UNMATCHED_JOIN,
+                    value=f"{name}_key",
+                    params=_literal(json.dumps({"file": join_file})),
+                )
             )
 
     def _check_join(self, alias: str, join_file: str, right_on: str) -> None:
@@ -278,10 +302,11 @@ class ImportSession:
         """
         references = references or {}
         creatable = set(create_references)
-        checks = list(self._problems_sql)
+        row_checks = list(self._row_checks)
+        checks: list[str] = []
         for spec in self.spec.fields:
             label = _literal(self._source_columns.get(spec.name, spec.name))
-            name, raw = quote(spec.name), _raw_name(spec.name)
+            name, raw = quote(spec.name), self._raw_columns.get(spec.name, _raw_name(spec.name))
             if spec.name not in self._source_columns:
                 continue
             described = {"field": spec.name}
@@ -289,29 +314,24 @@ class ImportSession:
                 described["choices"] = ", ".join(spec.choices)
             field_params = _literal(json.dumps(described))
             if spec.required:
-                checks.append(
-                    f"SELECT {ROW_COLUMN}, {label}, {_literal(ProblemCode.REQUIRED)}, NULL, {field_params} "
-                    f"FROM staged WHERE {raw} IS NULL"
-                )
+                row_checks.append(_RowCheck(f"{raw} IS NULL", label, ProblemCode.REQUIRED, "NULL", field_params))
             if spec.type in _TYPE_PROBLEMS:
-                checks.append(
-                    f"SELECT {ROW_COLUMN}, {label}, {_literal(_TYPE_PROBLEMS[spec.type])}, {raw}, {field_params} "
-                    f"FROM staged WHERE {raw} IS NOT NULL AND {name} IS NULL"
+                row_checks.append(
+                    _RowCheck(f"{raw} IS NOT NULL AND {name} IS NULL", label, _TYPE_PROBLEMS[spec.type], raw, field_params)
                 )
             if spec.minimum is not None or spec.maximum is not None:
                 bounds = {"field": spec.name, "minimum": "", "maximum": ""}
-                if spec.minimum is not None:
-                    bounds["minimum"] = f"{spec.minimum:g}"
-                if spec.maximum is not None:
-                    bounds["maximum"] = f"{spec.maximum:g}"
                 conditions = []
                 if spec.minimum is not None:
+                    bounds["minimum"] = f"{spec.minimum:g}"
                     conditions.append(f"{name} < {spec.minimum}")
                 if spec.maximum is not None:
+                    bounds["maximum"] = f"{spec.maximum:g}"
                     conditions.append(f"{name} > {spec.maximum}")
-                checks.append(
-                    f"SELECT {ROW_COLUMN}, {label}, {_literal(ProblemCode.OUT_OF_RANGE)}, {raw}, "
-                    f"{_literal(json.dumps(bounds))} FROM staged WHERE {' OR '.join(conditions)}"
+                row_checks.append(
+                    _RowCheck(
+                        " OR ".join(conditions), label, ProblemCode.OUT_OF_RANGE, raw, _literal(json.dumps(bounds))
+                    )
                 )
             if spec.reference is not None and spec.reference in references and spec.reference not in creatable:
                 table_name = f"reference_{spec.name}"
@@ -322,6 +342,7 @@ class ImportSession:
                     f"{_literal(json.dumps({'field': spec.name, 'reference': spec.reference}))} FROM staged AS s "
                     f"ANTI JOIN {table_name} AS r ON s.{name} = r.{code_column} WHERE s.{name} IS NOT NULL"
                 )
+        checks.extend(self._failing_row_checks(row_checks))
         checks.extend(self._duplicate_key_checks())
         self.connection.execute(
             "CREATE OR REPLACE TEMP TABLE problems (row_number BIGINT, column_name VARCHAR, code VARCHAR, "
@@ -360,6 +381,20 @@ class ImportSession:
         return ValidationReport(
             rows=self._rows, problems=tuple(problems), problem_count=total, new_references=new_references
         )
+
+    def _failing_row_checks(self, row_checks: list[_RowCheck]) -> list[str]:
+        """Count every row check in one scan; return the queries of those that fail."""
+        if not row_checks or not self._rows:
+            return []
+        counts = self.connection.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {check.condition})" for check in row_checks) + " FROM staged"
+        ).fetchall()[0]
+        return [
+            f"SELECT {ROW_COLUMN}, {check.label}, {_literal(check.code)}, {check.value}, {check.params} "
+            f"FROM staged WHERE {check.condition}"
+            for check, count in zip(row_checks, counts, strict=True)
+            if count
+        ]
 
     def _duplicate_key_checks(self) -> list[str]:
         if not self.spec.key or any(

@@ -5,7 +5,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 
 from kam_engine import ACTIVITIES, INVOICE_LINES, FactsStore
 from kam_engine.ingest import ImportSession, Join, Mapping, ProblemCode, SourceOptions, read_source

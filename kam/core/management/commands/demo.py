@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from kam.imports.actions import do_import_file
+from kam.imports.management.commands.import import outcome_as_dict, print_outcome, progress_bar
+from kam.imports.messages import describe_problem
+from kam.users.actions import do_set_password
+from kam.users.models import User
+from kam_engine.demo_company import SIZES, write_demo_company
+
+DEMO_PASSWORD = "openkam-demo"  # noqa: S105 - printed on the console on purpose: it is the demo's login
+DEMO_LOGINS = ("director", "admin")
+
+
+class Command(BaseCommand):
+    help = "Build the demo company, import its files like a user's, and serve the web app."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="Size of the company.")
+        parser.add_argument("--seed", type=int, default=42, help="Seed of the generator (same seed, same company).")
+        parser.add_argument("--no-serve", action="store_true", help="Build and import only; do not serve.")
+        parser.add_argument("--json", action="store_true", help="Print the import outcomes as JSON.")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("init", quiet=True)
+        folder = settings.DATA_DIR / "demo" / f"{options['size']}-seed{options['seed']}"
+        if not options["json"]:
+            self.stdout.write(_("Writing the demo company's files to %(folder)s …") % {"folder": folder})
+        files = write_demo_company(folder, size=options["size"], seed=options["seed"])
+        outcomes = []
+        for kind, path in files.imports():
+            with ExitStack() as stack:
+                outcome = do_import_file(kind, path, acting_user=None, progress=progress_bar(stack, path.name))
+            if not outcome.is_valid:
+                problems = "\n".join(describe_problem(problem) for problem in outcome.problems)
+                raise CommandError(_("The demo file %(file)s did not import:\n%(problems)s") % {"file": path, "problems": problems})
+            outcomes.append(outcome)
+            if not options["json"]:
+                print_outcome(outcome, self.stdout.write)
+        # Imported users cannot log in until someone sets a password; in the demo, we do.
+        for user in User.objects.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX):
+            do_set_password(user, DEMO_PASSWORD, check_password=False, acting_user=None)
+        if options["json"]:
+            self.stdout.write(json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False))
+        else:
+            kam = User.objects.filter(role="key_account_manager").order_by("username").first()
+            logins = [*DEMO_LOGINS, *([kam.username] if kam else [])]
+            self.stdout.write(
+                _("Demo ready. Log in as %(logins)s with the password %(password)s")
+                % {"logins": ", ".join(logins), "password": DEMO_PASSWORD}
+            )
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])

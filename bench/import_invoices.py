@@ -68,7 +68,7 @@ def baseline(invoices_csv: Path, folder: Path) -> float:
     """DuckDB's own parallel CSV load, no checks: the floor any importer is measured against."""
     script = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
-        "c.execute(\"CREATE TABLE invoice_lines AS SELECT * FROM read_csv(?, header=true)\", [sys.argv[2]])"
+        'c.execute("CREATE TABLE invoice_lines AS SELECT * FROM read_csv(?, header=true)", [sys.argv[2]])'
     )
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", script, str(folder / "baseline.duckdb"), str(invoices_csv)], check=True)

@@ -116,7 +116,7 @@ def index_by(objects: Iterable[ModelT], *attributes: str) -> dict[Hashable, Mode
 
 def layer_by_parent(
     rows: Sequence[Mapping[str, Any]], *, key: Sequence[str], parent: Sequence[str]
-) -> tuple[list[list[Mapping[str, Any]]], list[Mapping[str, Any]]]:
+) -> tuple[list[Sequence[Mapping[str, Any]]], list[Mapping[str, Any]]]:
     """Split rows into layers so that a row's parent (when it is in ``rows``) is in an earlier layer.
 
     ``key`` names the fields identifying a row and ``parent`` the fields holding its
@@ -126,7 +126,7 @@ def layer_by_parent(
     in_file = {tuple(row[name] for name in key) for row in rows}
     placed: set[tuple[Any, ...]] = set()
     pending = list(rows)
-    layers: list[list[Mapping[str, Any]]] = []
+    layers: list[Sequence[Mapping[str, Any]]] = []
     while pending:
         layer, rest = [], []
         for row in pending:

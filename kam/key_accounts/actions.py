@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -61,7 +61,9 @@ def do_import_accounts(rows: Sequence[Row], provided: Iterable[str], *, acting_u
     codes = [row["code"] for row in rows]
     parent_codes = {row["parent"] for row in rows if "parent" in provided and row["parent"]}
     known = {account.code: account for account in Account.objects.filter(code__in={*codes, *parent_codes})}
-    layers, _cycle = layer_by_parent(rows, key=("code",), parent=("parent",)) if "parent" in provided else ([rows], [])
+    layers, _cycle = (
+        layer_by_parent(rows, key=("code",), parent=("parent",)) if "parent" in provided else ([list(rows)], [])
+    )
     result = UpsertResult()
     for layer in layers:
         values: list[dict[str, Any]] = []
@@ -82,7 +84,7 @@ def do_import_accounts(rows: Sequence[Row], provided: Iterable[str], *, acting_u
             if "parent" in provided:
                 item["parent_id"] = known[row["parent"]].pk if row["parent"] else None
             values.append(item)
-        existing = {(code,): account for code, account in known.items()}
+        existing: dict[Hashable, Account] = {(code,): account for code, account in known.items()}
         part, objects = upsert_objects(
             Account, values, key=("code",), existing=existing, actor=acting_user, action="account"
         )
@@ -111,7 +113,7 @@ def do_import_contacts(rows: Sequence[Row], provided: Iterable[str], *, acting_u
     layers, _cycle = (
         layer_by_parent(rows, key=("account", "code"), parent=("account", "reports_to"))
         if "reports_to" in provided
-        else ([rows], [])
+        else ([list(rows)], [])
     )
     result = UpsertResult()
     for layer in layers:
@@ -160,7 +162,7 @@ def do_import_products(rows: Sequence[Row], provided: Iterable[str], *, acting_u
         _lines_result, line_objects = upsert_objects(
             ProductLine, line_values, key=("code",), existing=existing_lines, actor=acting_user, action="product_line"
         )
-        lines = {code: line for (code,), line in {**existing_lines, **line_objects}.items()}  # type: ignore[misc]
+        lines = {line.code: line for line in (*existing_lines.values(), *line_objects.values())}
     values: list[dict[str, Any]] = []
     for row in rows:
         item: dict[str, Any] = {"code": row["code"], "name": _text(row["name"])}
@@ -206,18 +208,14 @@ def do_add_team_member(
 
 
 @transaction.atomic
-def do_import_team_members(
-    rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None
-) -> UpsertResult:
+def do_import_team_members(rows: Sequence[Row], provided: Iterable[str], *, acting_user: User | None) -> UpsertResult:
     """Create or update account-team memberships by (account code, username).
 
     Without a department column, a member's department is the person's own.
     """
     provided = set(provided)
     accounts = dict(Account.objects.filter(code__in={row["account"] for row in rows}).values_list("code", "pk"))
-    users = {
-        user.username: user for user in User.objects.filter(username__in={row["username"] for row in rows})
-    }
+    users = {user.username: user for user in User.objects.filter(username__in={row["username"] for row in rows})}
     values = []
     for row in rows:
         user = users[row["username"]]

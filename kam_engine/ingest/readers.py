@@ -136,7 +136,10 @@ def _read_csv(path: Path, options: SourceOptions, progress: ProgressCallback | N
     watcher.start()
     try:
         table = pacsv.read_csv(
-            stream, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+            stream,  # type: ignore[arg-type]  # the stubs miss Arrow's own input streams
+            read_options=read_options,
+            parse_options=parse_options,
+            convert_options=convert_options,
         )
     except pa.ArrowInvalid as error:
         message = str(error)
@@ -184,6 +187,7 @@ def _read_xlsx(path: Path, options: SourceOptions, progress: ProgressCallback | 
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
         raise _error(path, ProblemCode.UNREADABLE, reason=str(error)) from error
     try:
+        sheet: Any
         if options.sheet is not None:
             if options.sheet not in workbook.sheetnames:
                 raise _error(path, ProblemCode.UNREADABLE, reason=f"no sheet named {options.sheet!r}")
@@ -223,7 +227,7 @@ def _read_xlsx(path: Path, options: SourceOptions, progress: ProgressCallback | 
     return SourceTable(table)
 
 
-def _column_as_text(column: pa.ChunkedArray, options: SourceOptions) -> pa.ChunkedArray:
+def _column_as_text(column: Any, options: SourceOptions) -> Any:
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = column.cast(pa.string())

@@ -148,7 +148,10 @@ class ImportSession:
         if spec.type is FieldType.BOOLEAN:
             words_true = ", ".join(_literal(word) for word in _TRUE_WORDS)
             words_false = ", ".join(_literal(word) for word in _FALSE_WORDS)
-            return f"CASE WHEN lower({raw}) IN ({words_true}) THEN TRUE WHEN lower({raw}) IN ({words_false}) THEN FALSE END"
+            return (
+                f"CASE WHEN lower({raw}) IN ({words_true}) THEN TRUE "
+                f"WHEN lower({raw}) IN ({words_false}) THEN FALSE END"
+            )
         normalised = f"lower(replace({raw}, ' ', '_'))"
         allowed = ", ".join(_literal(choice) for choice in spec.choices)
         return f"CASE WHEN {normalised} IN ({allowed}) THEN {normalised} END"
@@ -317,7 +320,9 @@ class ImportSession:
                 row_checks.append(_RowCheck(f"{raw} IS NULL", label, ProblemCode.REQUIRED, "NULL", field_params))
             if spec.type in _TYPE_PROBLEMS:
                 row_checks.append(
-                    _RowCheck(f"{raw} IS NOT NULL AND {name} IS NULL", label, _TYPE_PROBLEMS[spec.type], raw, field_params)
+                    _RowCheck(
+                        f"{raw} IS NOT NULL AND {name} IS NULL", label, _TYPE_PROBLEMS[spec.type], raw, field_params
+                    )
                 )
             if spec.minimum is not None or spec.maximum is not None:
                 bounds = {"field": spec.name, "minimum": "", "maximum": ""}
@@ -423,7 +428,8 @@ class ImportSession:
     def staged_table(self) -> pa.Table:
         """Return the parsed rows (canonical fields plus ``_row``) as Arrow, in file order."""
         columns = ", ".join([ROW_COLUMN, *(quote(name) for name in self.spec.field_names)])
-        return self.connection.sql(f"SELECT {columns} FROM staged ORDER BY {ROW_COLUMN}").to_arrow_table()
+        table: pa.Table = self.connection.sql(f"SELECT {columns} FROM staged ORDER BY {ROW_COLUMN}").to_arrow_table()
+        return table
 
     def _new_rows_sql(self, target: str) -> str:
         condition = " AND ".join(f"f.{quote(name)} IS NOT DISTINCT FROM s.{quote(name)}" for name in self.spec.key)

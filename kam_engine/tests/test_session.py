@@ -16,7 +16,10 @@ KNOWN_ACCOUNTS = {"account": pa.table({"code": ["A1", "A2"]})}
 def _session(path: Path, mapping: Mapping | None = None, spec=INVOICE_LINES) -> ImportSession:  # type: ignore[no-untyped-def]
     mapping = mapping or Mapping()
     session = ImportSession(spec, mapping, path.name)
-    joins = [(j.file.name, j.left_on, j.right_on, read_source(path.parent / j.file, mapping.source)) for j in mapping.source.joins]
+    joins = [
+        (j.file.name, j.left_on, j.right_on, read_source(path.parent / j.file, mapping.source))
+        for j in mapping.source.joins
+    ]
     session.stage(read_source(path, mapping.source), joins)
     return session
 
@@ -51,8 +54,22 @@ def test_it_parses_a_spanish_erp_export_through_the_mapping(tmp_path: Path) -> N
 
     assert report.problem_count == 0
     assert rows == [
-        {"_row": 2, "invoice": "F-1", "line": "1", "date": dt.date(2024, 1, 31), "net_revenue": Decimal("1234.5600"), "quantity": Decimal("2.0000")},
-        {"_row": 3, "invoice": "F-1", "line": "2", "date": dt.date(2024, 2, 1), "net_revenue": Decimal("-10.5000"), "quantity": Decimal("-1.0000")},
+        {
+            "_row": 2,
+            "invoice": "F-1",
+            "line": "1",
+            "date": dt.date(2024, 1, 31),
+            "net_revenue": Decimal("1234.5600"),
+            "quantity": Decimal("2.0000"),
+        },
+        {
+            "_row": 3,
+            "invoice": "F-1",
+            "line": "2",
+            "date": dt.date(2024, 2, 1),
+            "net_revenue": Decimal("-10.5000"),
+            "quantity": Decimal("-1.0000"),
+        },
     ]
 
 
@@ -110,7 +127,9 @@ def test_a_missing_required_column_is_reported_on_the_header_row(tmp_path: Path)
 def test_expressions_and_joins_build_fields_from_two_files(tmp_path: Path) -> None:
     (tmp_path / "orders.csv").write_text("order_id,customer,day\n7,A1,2024-03-01\n8,A2,2024-03-02\n", encoding="utf-8")
     path = tmp_path / "details.csv"
-    path.write_text("order_id,product,price,qty,discount\n7,P1,10.00,3,0.1\n8,P2,2.50,4,0\n9,P3,1,1,0\n", encoding="utf-8")
+    path.write_text(
+        "order_id,product,price,qty,discount\n7,P1,10.00,3,0.1\n8,P2,2.50,4,0\n9,P3,1,1,0\n", encoding="utf-8"
+    )
     mapping = Mapping(
         source=SourceOptions(joins=(Join(file=Path("orders.csv"), left_on="order_id", right_on="order_id"),)),
         columns={
@@ -158,7 +177,9 @@ def test_appending_the_same_rows_twice_adds_nothing(tmp_path: Path) -> None:
 
 def test_unknown_accounts_can_be_returned_for_creation_instead_of_failing(tmp_path: Path) -> None:
     path = tmp_path / "lines.csv"
-    path.write_text("invoice,line,account,date,net_revenue\nF1,1,NEW,2024-01-01,1\nF1,2,A1,2024-01-01,1\n", encoding="utf-8")
+    path.write_text(
+        "invoice,line,account,date,net_revenue\nF1,1,NEW,2024-01-01,1\nF1,2,A1,2024-01-01,1\n", encoding="utf-8"
+    )
 
     with _session(path) as session:
         report = session.validate(KNOWN_ACCOUNTS, create_references=["account"])

@@ -15,7 +15,9 @@ from kam_engine import FactsStore
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNTS_CSV = "code,name,parent,segment,owner,estimated_wallet\nA1,Alfa S.A.,,OEM,kam.ana,1000.50\nA2,Beta S.L.,A1,,,\n"
+ACCOUNTS_CSV = (
+    "code,name,parent,segment,owner,estimated_wallet\nA1,Alfa S.A.,,OEM,kam.ana,1000.50\nA2,Beta S.L.,A1,,,\n"
+)
 INVOICES_CSV = (
     "invoice,line,account,date,net_revenue,quantity\nF1,1,A1,2024-01-02,100.00,2\nF1,2,A2,2024-01-02,-5.5,-1\n"
 )
@@ -153,7 +155,9 @@ def test_dry_run_validates_and_counts_without_writing(tmp_path: Path, kam_ana: N
 def test_the_mapping_can_create_accounts_met_in_facts(tmp_path: Path, facts: FactsStore) -> None:
     mapping = write(tmp_path, "mapping.toml", 'kind = "invoices"\n[options]\ncreate_accounts = true\n')
 
-    status, out, _ = run_import("invoices", str(write(tmp_path, "invoices.csv", INVOICES_CSV)), "--mapping", str(mapping))
+    status, out, _ = run_import(
+        "invoices", str(write(tmp_path, "invoices.csv", INVOICES_CSV)), "--mapping", str(mapping)
+    )
 
     assert status == 0
     assert out.splitlines()[1] == "2 accounts created from unknown codes."
@@ -162,7 +166,9 @@ def test_the_mapping_can_create_accounts_met_in_facts(tmp_path: Path, facts: Fac
 
 
 def test_json_output_lists_problems_with_their_place(tmp_path: Path) -> None:
-    status, out, _ = run_import("products", str(write(tmp_path, "p.csv", "code,name,list_price\nP1,Perno,-3\n")), "--json")
+    status, out, _ = run_import(
+        "products", str(write(tmp_path, "p.csv", "code,name,list_price\nP1,Perno,-3\n")), "--json"
+    )
 
     assert status == 1
     assert json.loads(out)["problems"] == [
@@ -205,7 +211,9 @@ def test_contacts_link_to_their_manager_and_loops_are_rejected(tmp_path: Path, k
 def test_a_mapping_for_another_kind_is_refused(tmp_path: Path) -> None:
     mapping = write(tmp_path, "m.toml", 'kind = "contacts"\n')
 
-    status, _, err = run_import("accounts", str(write(tmp_path, "a.csv", "code,name\nA1,Alfa\n")), "--mapping", str(mapping))
+    status, _, err = run_import(
+        "accounts", str(write(tmp_path, "a.csv", "code,name\nA1,Alfa\n")), "--mapping", str(mapping)
+    )
 
     assert status == 1
     assert err.splitlines()[0] == f"a.csv: invalid value: the mapping {mapping} is for contacts, not accounts"

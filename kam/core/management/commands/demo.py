@@ -9,13 +9,13 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from kam_engine.demo_company import SIZES, write_demo_company
 
 from kam.imports.actions import do_import_file
-from kam.imports.management.commands.import import outcome_as_dict, print_outcome, progress_bar
+from kam.imports.console import outcome_as_dict, print_outcome, progress_bar
 from kam.imports.messages import describe_problem
 from kam.users.actions import do_set_password
 from kam.users.models import User
-from kam_engine.demo_company import SIZES, write_demo_company
 
 DEMO_PASSWORD = "openkam-demo"  # noqa: S105 - printed on the console on purpose: it is the demo's login
 DEMO_LOGINS = ("director", "admin")
@@ -44,7 +44,9 @@ class Command(BaseCommand):
                 outcome = do_import_file(kind, path, acting_user=None, progress=progress_bar(stack, path.name))
             if not outcome.is_valid:
                 problems = "\n".join(describe_problem(problem) for problem in outcome.problems)
-                raise CommandError(_("The demo file %(file)s did not import:\n%(problems)s") % {"file": path, "problems": problems})
+                raise CommandError(
+                    _("The demo file %(file)s did not import:\n%(problems)s") % {"file": path, "problems": problems}
+                )
             outcomes.append(outcome)
             if not options["json"]:
                 print_outcome(outcome, self.stdout.write)
@@ -52,7 +54,9 @@ class Command(BaseCommand):
         for user in User.objects.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX):
             do_set_password(user, DEMO_PASSWORD, check_password=False, acting_user=None)
         if options["json"]:
-            self.stdout.write(json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False)
+            )
         else:
             kam = User.objects.filter(role="key_account_manager").order_by("username").first()
             logins = [*DEMO_LOGINS, *([kam.username] if kam else [])]

@@ -53,4 +53,6 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        self.stdout.write(_("Created %(username)s (%(role)s).") % {"username": user.username, "role": user.get_role_display()})
+        self.stdout.write(
+            _("Created %(username)s (%(role)s).") % {"username": user.username, "role": user.get_role_display()}
+        )

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kam.core.audit import record_audit, snapshot_fields
+from kam.core.audit import build_audit_record, record_audit, snapshot_fields
+from kam.core.models import AuditRecord
 from kam.core.upserts import UpsertResult, index_by, upsert_objects
 from kam.users.choices import Department, Role
 from kam.users.models import User
@@ -101,3 +102,20 @@ def do_set_password(user: User, password: str, *, check_password: bool = True, a
     user.set_password(password)
     user.save(update_fields=["password"])
     record_audit(actor=acting_user, action="user.set_password", instance=user, changes={"password": ["***", "***"]})
+
+
+@transaction.atomic
+def do_set_shared_password(users: Iterable[User], password: str, *, acting_user: User | None) -> int:
+    """Give several users one password, hashed once (for the demo; hashing is slow by design)."""
+    hashed = make_password(password)
+    changed = list(users)
+    for user in changed:
+        user.password = hashed
+    User.objects.bulk_update(changed, ["password"])
+    AuditRecord.objects.bulk_create(
+        build_audit_record(
+            actor=acting_user, action="user.set_password", instance=user, changes={"password": ["***", "***"]}
+        )
+        for user in changed
+    )
+    return len(changed)

@@ -14,7 +14,7 @@ from kam_engine.demo_company import SIZES, write_demo_company
 from kam.imports.actions import do_import_file
 from kam.imports.console import outcome_as_dict, print_outcome, progress_bar
 from kam.imports.messages import describe_problem
-from kam.users.actions import do_set_password
+from kam.users.actions import do_set_shared_password
 from kam.users.models import User
 
 DEMO_PASSWORD = "openkam-demo"  # noqa: S105 - printed on the console on purpose: it is the demo's login
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Writing the demo company's files to %(folder)s …") % {"folder": folder})
         files = write_demo_company(folder, size=options["size"], seed=options["seed"])
         outcomes = []
-        for kind, path in files.imports():
+        for kind, path in [*files.imports(), ("team", files.team)]:
             with ExitStack() as stack:
                 outcome = do_import_file(kind, path, acting_user=None, progress=progress_bar(stack, path.name))
             if not outcome.is_valid:
@@ -51,8 +51,9 @@ class Command(BaseCommand):
             if not options["json"]:
                 print_outcome(outcome, self.stdout.write)
         # Imported users cannot log in until someone sets a password; in the demo, we do.
-        for user in User.objects.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX):
-            do_set_password(user, DEMO_PASSWORD, check_password=False, acting_user=None)
+        do_set_shared_password(
+            User.objects.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX), DEMO_PASSWORD, acting_user=None
+        )
         if options["json"]:
             self.stdout.write(
                 json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False)

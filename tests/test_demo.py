@@ -1,0 +1,57 @@
+"""`kam demo` builds the demo company and imports it through the user's import path."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kam.key_accounts.models import Account, AccountTeamMember
+from kam.users.models import User
+from kam_engine import FactsStore
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_demo() -> list[dict[str, object]]:
+    out = StringIO()
+    call_command("demo", size="small", seed=7, no_serve=True, json=True, stdout=out)
+    result: list[dict[str, object]] = json.loads(out.getvalue())
+    return result
+
+
+def test_the_demo_imports_every_file_and_can_log_in(facts: FactsStore) -> None:
+    outcomes = run_demo()
+
+    assert [outcome["kind"] for outcome in outcomes] == [
+        "users",
+        "accounts",
+        "products",
+        "contacts",
+        "invoices",
+        "activities",
+        "deliveries",
+        "team",
+    ]
+    assert all(outcome["ok"] and outcome["created"] == outcome["rows"] for outcome in outcomes)
+    assert Account.objects.count() == 150
+    assert AccountTeamMember.objects.exists()
+    director = User.objects.get(username="director")
+    assert director.check_password("openkam-demo")
+    counts = facts.row_counts()
+    assert counts["invoice_lines"] == next(o["rows"] for o in outcomes if o["kind"] == "invoices")
+
+
+def test_running_the_demo_again_imports_nothing_new(facts: FactsStore) -> None:
+    run_demo()
+    counts = facts.row_counts()
+
+    outcomes = run_demo()
+
+    assert [outcome["created"] for outcome in outcomes] == [0] * 8
+    assert [outcome["updated"] for outcome in outcomes] == [0] * 8
+    assert {table: n for table, n in facts.row_counts().items() if table != "imports"} == {
+        table: n for table, n in counts.items() if table != "imports"
+    }

@@ -9,13 +9,13 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from kam_engine.demo_company import SIZES, write_demo_company
 
 from kam.imports.actions import do_import_file
 from kam.imports.console import outcome_as_dict, print_outcome, progress_bar
 from kam.imports.messages import describe_problem
 from kam.users.actions import do_set_shared_password
 from kam.users.models import User
+from kam_engine.demo_company import SIZES, write_demo_company
 
 DEMO_PASSWORD = "openkam-demo"  # noqa: S105 - printed on the console on purpose: it is the demo's login
 DEMO_LOGINS = ("director", "admin")

@@ -2,4 +2,10 @@
 
 pytest_plugins = [
     "kam.core.tests.fixtures",
+    "kam.users.tests.fixtures",
+    "kam.key_accounts.tests.fixtures",
 ]
+
+# Importing the WSGI module starts the app (and WhiteNoise, which warns without collected
+# static files); doctest collection has nothing to find there.
+collect_ignore = ["kam/wsgi.py", "manage.py"]

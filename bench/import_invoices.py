@@ -67,7 +67,7 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 def baseline(invoices_csv: Path, folder: Path) -> float:
     """DuckDB's own parallel CSV load, no checks: the floor any importer is measured against."""
     script = (
-        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('SET enable_progress_bar = false'); "
         'c.execute("CREATE TABLE invoice_lines AS SELECT * FROM read_csv(?, header=true)", [sys.argv[2]])'
     )
     start = time.perf_counter()

@@ -6,7 +6,7 @@ from kam.users.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # generic only in the stubs
     list_display = ("username", "first_name", "last_name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
     fieldsets = (

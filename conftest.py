@@ -9,3 +9,10 @@ pytest_plugins = [
 # Importing the WSGI module starts the app (and WhiteNoise, which warns without collected
 # static files); doctest collection has nothing to find there.
 collect_ignore = ["kam/wsgi.py", "manage.py"]
+
+
+def pytest_configure(config: object) -> None:
+    """WhiteNoise warns (an error here) when STATIC_ROOT is missing as the live server starts."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from kam.users.models import User
 from kam_engine.facts import FactsStore
 from kam_engine.ingest import (
     ImportSession,
+    KindSpec,
     Mapping,
     MappingError,
     Problem,
@@ -150,6 +152,27 @@ def do_import_file(
         reason = f"the mapping {mapping.origin} is for {mapping.kind}, not {kind}"
         return _with_problems(outcome, [_file_problem(path, ProblemCode.INVALID, reason=reason)], 1)
 
+    # The file's fingerprint is computed alongside the reading and checking (hashing releases the GIL).
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        fingerprint = hasher.submit(_sha256, path) if path.is_file() else None
+        return _import_file(
+            kind, path, spec, mapping, fingerprint, dry_run=dry_run, acting_user=acting_user, progress=progress
+        )
+
+
+def _import_file(
+    kind: str,
+    path: Path,
+    spec: KindSpec,
+    mapping: Mapping,
+    fingerprint: Future[str] | None,
+    *,
+    dry_run: bool,
+    acting_user: User | None,
+    progress: StageCallback | None,
+) -> ImportOutcome:
+    outcome = ImportOutcome(kind=kind, file_name=path.name, dry_run=dry_run)
+
     def on_read(done: int, total: int) -> None:
         if progress is not None:
             progress("read", done, total)
@@ -205,7 +228,7 @@ def do_import_file(
             return _dry_run(outcome, session, spec.is_fact, rows, new_accounts)
         if progress is not None:
             progress("write", 0, 1)
-        sha256 = _sha256(path)
+        sha256 = fingerprint.result() if fingerprint is not None else _sha256(path)
         if spec.is_fact:
             result = _write_facts(kind, path, session, sha256, new_accounts, acting_user)
         else:

@@ -237,6 +237,8 @@ class ImportSession:
             selects.append(f"src.{name} AS {name}")
             selects.append(f"CAST(src.{quote(left_on)} AS VARCHAR) AS {name}_key")
         try:
+            # Parsed once and stored: every check and the final insert scan it again (a view
+            # would parse on each scan, which measured slower on ten million rows).
             self.connection.execute(f"CREATE TEMP TABLE staged AS SELECT {', '.join(selects)} FROM {from_sql}")
         except duckdb.Error as error:
             # Nothing was staged, so no per-field check can run.
@@ -251,7 +253,7 @@ class ImportSession:
                 )
             )
             self.connection.execute(
-                "CREATE TEMP TABLE staged AS SELECT "
+                "CREATE OR REPLACE TEMP TABLE staged AS SELECT "
                 + ", ".join(
                     [f"CAST(NULL AS BIGINT) AS {ROW_COLUMN}"]
                     + [f"CAST(NULL AS {sql_type(spec.type)}) AS {quote(spec.name)}" for spec in self.spec.fields]
@@ -347,14 +349,21 @@ class ImportSession:
                     f"{_literal(json.dumps({'field': spec.name, 'reference': spec.reference}))} FROM staged AS s "
                     f"ANTI JOIN {table_name} AS r ON s.{name} = r.{code_column} WHERE s.{name} IS NOT NULL"
                 )
-        checks.extend(self._failing_row_checks(row_checks))
-        checks.extend(self._duplicate_key_checks())
         self.connection.execute(
             "CREATE OR REPLACE TEMP TABLE problems (row_number BIGINT, column_name VARCHAR, code VARCHAR, "
             "value VARCHAR, params VARCHAR)"
         )
-        for check in checks:
-            self.connection.execute(f"INSERT INTO problems {check}")
+        try:
+            checks.extend(self._failing_row_checks(row_checks))
+            checks.extend(self._duplicate_key_checks())
+            for check in checks:
+                self.connection.execute(f"INSERT INTO problems {check}")
+        except duckdb.Error as error:
+            # A mapping expression can also fail while rows are evaluated (e.g. a strict cast).
+            problem = Problem(
+                self.file_name, None, None, ProblemCode.BAD_EXPRESSION, params={"reason": str(error).splitlines()[0]}
+            )
+            return ValidationReport(rows=self._rows, problems=(problem,), problem_count=1)
         total = self._scalar("SELECT count(*) FROM problems") + len(self._early_problems)
         fetched = self.connection.execute(
             "SELECT row_number, column_name, code, value, params FROM problems "

@@ -198,3 +198,15 @@ def test_a_broken_expression_is_a_problem_not_a_crash(tmp_path: Path) -> None:
 
     assert [problem.code for problem in report.problems] == [ProblemCode.BAD_EXPRESSION]
     assert report.problems[0].params["reason"].startswith("Catalog Error: Scalar Function with name no_such_function")
+
+
+def test_an_expression_failing_on_a_row_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("invoice,line,account,date,net_revenue\nF1,1,A1,2024-01-01,uno\n", encoding="utf-8")
+    mapping = Mapping(columns={"net_revenue": ColumnRule(expr="CAST(net_revenue AS INTEGER)")})
+
+    with _session(path, mapping) as session:
+        report = session.validate(KNOWN_ACCOUNTS)
+
+    assert [problem.code for problem in report.problems] == [ProblemCode.BAD_EXPRESSION]
+    assert report.problems[0].params["reason"].startswith("Conversion Error: Could not convert string 'uno'")

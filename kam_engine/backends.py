@@ -1,0 +1,141 @@
+"""Where the engine runs: DuckDB in-process (default) or Apache Spark, through Ibis.
+
+The analysis functions take Ibis tables and return Ibis expressions; this module is the
+only place that creates backends and turns facts into Ibis tables. Money and quantities
+enter the engine as float64: figures are compared within 1e-9 across backends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+from ibis import BaseBackend
+from ibis.expr import types as ir
+
+from kam_engine.facts import FactsStore
+from kam_engine.schemas import ACTIVITIES, DELIVERIES, INVOICE_LINES
+from kam_engine.specs import FieldType, KindSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["ACCOUNT_SCHEMA", "FactTables", "duckdb_backend", "fact_tables_from_arrow", "open_facts", "spark_backend"]
+
+ACCOUNT_SCHEMA = pa.schema(
+    [
+        ("code", pa.string()),
+        ("estimated_wallet", pa.float64()),
+        ("is_key_account", pa.bool_()),
+    ]
+)
+"""The account columns the engine reads (from the web database, via Arrow)."""
+
+_ARROW_TYPES = {
+    FieldType.TEXT: pa.string(),
+    FieldType.CHOICE: pa.string(),
+    FieldType.INTEGER: pa.int64(),
+    FieldType.DECIMAL: pa.float64(),
+    FieldType.DATE: pa.date32(),
+    FieldType.BOOLEAN: pa.bool_(),
+}
+
+
+def arrow_schema(spec: KindSpec) -> pa.Schema:
+    """The Arrow schema of a fact kind as the engine sees it (decimals as float64)."""
+    return pa.schema([(item.name, _ARROW_TYPES[item.type]) for item in spec.fields])
+
+
+@dataclass(frozen=True, slots=True)
+class FactTables:
+    """The engine's inputs, as Ibis tables on one backend."""
+
+    backend: BaseBackend
+    invoice_lines: ir.Table
+    activities: ir.Table
+    deliveries: ir.Table
+    accounts: ir.Table
+
+    def to_arrow(self, expression: ir.Expr) -> pa.Table:
+        """Execute ``expression`` on this backend and return Arrow."""
+        table: pa.Table = self.backend.to_pyarrow(expression)
+        return table
+
+
+def duckdb_backend(path: str = ":memory:", *, read_only: bool = False) -> BaseBackend:
+    """An in-process DuckDB backend (the default engine)."""
+    backend = ibis.duckdb.connect(path, read_only=read_only)
+    backend.raw_sql("SET enable_progress_bar = false")
+    return backend
+
+
+def spark_backend(session: SparkSession | None = None) -> BaseBackend:
+    """A PySpark backend; without a session, a local one sized for this machine."""
+    if session is None:
+        from pyspark.sql import SparkSession
+
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("openkam")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
+    return ibis.pyspark.connect(session)
+
+
+def _as_engine_types(table: ir.Table, schema: pa.Schema) -> ir.Table:
+    casts: dict[str, Any] = {}
+    for arrow_field in schema:
+        if pa.types.is_floating(arrow_field.type):
+            casts[arrow_field.name] = table[arrow_field.name].cast("float64")
+    return table.mutate(**casts) if casts else table
+
+
+def fact_tables_from_arrow(
+    backend: BaseBackend,
+    *,
+    invoice_lines: pa.Table,
+    activities: pa.Table,
+    deliveries: pa.Table,
+    accounts: pa.Table,
+) -> FactTables:
+    """Load Arrow tables (for tests and small data) into ``backend``.
+
+    Each table is cast to the engine's schema: missing optional columns are filled with
+    nulls, so a test can give only the columns it cares about.
+    """
+
+    def load(data: pa.Table, schema: pa.Schema) -> ir.Table:
+        # memtables are registered by whichever backend executes them.
+        columns = {}
+        for arrow_field in schema:
+            if arrow_field.name in data.column_names:
+                columns[arrow_field.name] = data.column(arrow_field.name).cast(arrow_field.type)
+            else:
+                columns[arrow_field.name] = pa.nulls(data.num_rows, arrow_field.type)
+        return ibis.memtable(pa.table(columns, schema=schema))
+
+    return FactTables(
+        backend=backend,
+        invoice_lines=load(invoice_lines, arrow_schema(INVOICE_LINES)),
+        activities=load(activities, arrow_schema(ACTIVITIES)),
+        deliveries=load(deliveries, arrow_schema(DELIVERIES)),
+        accounts=load(accounts, ACCOUNT_SCHEMA),
+    )
+
+
+def open_facts(store: FactsStore, accounts: pa.Table) -> FactTables:
+    """Open the facts store read-only on DuckDB, with the accounts from the web database."""
+    store.initialise() if not store.path.exists() else None
+    backend = duckdb_backend(str(store.path), read_only=True)
+    return FactTables(
+        backend=backend,
+        invoice_lines=_as_engine_types(backend.table(INVOICE_LINES.table), arrow_schema(INVOICE_LINES)),
+        activities=_as_engine_types(backend.table(ACTIVITIES.table), arrow_schema(ACTIVITIES)),
+        deliveries=_as_engine_types(backend.table(DELIVERIES.table), arrow_schema(DELIVERIES)),
+        accounts=ibis.memtable(accounts.select(ACCOUNT_SCHEMA.names).cast(ACCOUNT_SCHEMA)),
+    )

@@ -106,7 +106,7 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
             if not isinstance(raw, dict) or not all(isinstance(v, (int, float)) for v in raw.values()):
                 raise PolicyError(f"{key} must be a table of numbers")
             values[name] = {**default, **{str(k): float(v) for k, v in raw.items()}}
-        elif isinstance(default, bool) or isinstance(default, str):
+        elif isinstance(default, (bool, str)):
             if type(raw) is not type(default):
                 raise PolicyError(f"{key} must be {type(default).__name__}")
             values[name] = raw

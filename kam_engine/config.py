@@ -93,7 +93,7 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     known = {item.name: item for item in fields(cls)}
     unknown = set(data) - set(known)
     if unknown:
-        raise PolicyError(f"{where or 'policy'}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise PolicyError(f"{where or 'top level'}: unknown key(s) {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
     for name, raw in data.items():
         default = getattr(cls(), name)
@@ -121,7 +121,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
 
 def parse_policy(data: dict[str, Any], origin: str = "policy") -> AnalysisPolicy:
     """Build a policy from parsed TOML and check its values."""
-    policy: AnalysisPolicy = _build(AnalysisPolicy, data, "")
+    try:
+        policy: AnalysisPolicy = _build(AnalysisPolicy, data, "")
+    except PolicyError as error:
+        raise PolicyError(f"{origin}: {error}") from error
     segmentation = policy.segmentation
     if segmentation.by not in ("revenue", "gross_margin"):
         raise PolicyError(f'{origin}: segmentation.by must be "revenue" or "gross_margin"')
@@ -150,7 +153,4 @@ def load_policy(path: Path | None) -> AnalysisPolicy:
         raise PolicyError(f"{path}: policy file not found") from error
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PolicyError(f"{path}: not a valid TOML file: {error}") from error
-    try:
-        return parse_policy(data, str(path))
-    except PolicyError as error:
-        raise PolicyError(f"{path}: {error}") from error
+    return parse_policy(data, str(path))

@@ -13,6 +13,7 @@ COMMANDS = {
     "init": "Create or migrate the web database and the facts store.",
     "demo": "Build the demo company, import it and serve the web app.",
     "import": "Import a file: accounts, contacts, products, users, invoices, activities or deliveries.",
+    "analyze": "Analyse every account and store a dated snapshot (metrics, ABC, cost-to-serve, profit).",
     "serve": "Serve the web app with a production server (gunicorn + whitenoise).",
     "createuser": "Create a login user with a role.",
 }
@@ -44,10 +45,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"openkam {__version__}\n")
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    import django
     from django.core.management import execute_from_command_line
 
+    django.setup()
+    if arguments[0] in NEEDS_CURRENT_DATABASE and "--help" not in arguments and "-h" not in arguments:
+        pending = _pending_migrations()
+        if pending:
+            from django.utils.translation import gettext as _
+
+            sys.stderr.write(
+                _("The web database is not ready (%(count)d migrations to apply): run `kam init` first.\n")
+                % {"count": pending}
+            )
+            return 1
     execute_from_command_line(["kam", *arguments])
     return 0
+
+
+NEEDS_CURRENT_DATABASE = {"import", "analyze", "serve", "createuser"}
+
+
+def _pending_migrations() -> int:
+    """How many migrations the web database lacks (it may not exist yet)."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections["default"]
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 if __name__ == "__main__":

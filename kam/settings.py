@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kam.users",
     "kam.key_accounts",
     "kam.imports",
+    "kam.kpis",
 ]
 
 MIDDLEWARE = [

@@ -7,11 +7,14 @@ enter the engine as float64: figures are compared within 1e-9 across backends.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 from ibis import BaseBackend
 from ibis.expr import types as ir
 
@@ -24,16 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["ACCOUNT_SCHEMA", "FactTables", "duckdb_backend", "fact_tables_from_arrow", "open_facts", "spark_backend"]
 
-ACCOUNT_SCHEMA = pa.schema(
-    [
-        ("code", pa.string()),
-        ("estimated_wallet", pa.float64()),
-        ("is_key_account", pa.bool_()),
-    ]
-)
+_ACCOUNT_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("code", pa.string()),
+    ("estimated_wallet", pa.float64()),
+    ("is_key_account", pa.bool_()),
+]
+ACCOUNT_SCHEMA = pa.schema(_ACCOUNT_COLUMNS)
 """The account columns the engine reads (from the web database, via Arrow)."""
 
-_ARROW_TYPES = {
+_ARROW_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.TEXT: pa.string(),
     FieldType.CHOICE: pa.string(),
     FieldType.INTEGER: pa.int64(),
@@ -45,7 +47,8 @@ _ARROW_TYPES = {
 
 def arrow_schema(spec: KindSpec) -> pa.Schema:
     """The Arrow schema of a fact kind as the engine sees it (decimals as float64)."""
-    return pa.schema([(item.name, _ARROW_TYPES[item.type]) for item in spec.fields])
+    columns: list[tuple[str, pa.DataType]] = [(item.name, _ARROW_TYPES[item.type]) for item in spec.fields]
+    return pa.schema(columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,29 @@ class FactTables:
     deliveries: ir.Table
     accounts: ir.Table
 
+    def table(self, data: pa.Table) -> ir.Table:
+        """An Ibis table of ``data`` that this backend can join with the facts."""
+        return arrow_table(self.backend, data)
+
     def to_arrow(self, expression: ir.Expr) -> pa.Table:
         """Execute ``expression`` on this backend and return Arrow."""
         table: pa.Table = self.backend.to_pyarrow(expression)
         return table
+
+
+def arrow_table(backend: BaseBackend, data: pa.Table) -> ir.Table:
+    """Put an Arrow table where ``backend`` can read it.
+
+    DuckDB reads Arrow directly (an Ibis memtable). Spark would receive a memtable through
+    pandas, which turns nulls of float and text columns into NaN; a Parquet file keeps
+    the types and the nulls exact.
+    """
+    if backend.name != "pyspark":
+        return ibis.memtable(data)
+    folder = Path(tempfile.mkdtemp(prefix="kam-spark-"))
+    path = folder / "data.parquet"
+    pq.write_table(data, path)
+    return backend.read_parquet(str(path))
 
 
 def duckdb_backend(path: str = ":memory:", *, read_only: bool = False) -> BaseBackend:
@@ -110,14 +132,13 @@ def fact_tables_from_arrow(
     """
 
     def load(data: pa.Table, schema: pa.Schema) -> ir.Table:
-        # memtables are registered by whichever backend executes them.
         columns = {}
         for arrow_field in schema:
             if arrow_field.name in data.column_names:
                 columns[arrow_field.name] = data.column(arrow_field.name).cast(arrow_field.type)
             else:
                 columns[arrow_field.name] = pa.nulls(data.num_rows, arrow_field.type)
-        return ibis.memtable(pa.table(columns, schema=schema))
+        return arrow_table(backend, pa.table(columns, schema=schema))
 
     return FactTables(
         backend=backend,

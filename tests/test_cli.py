@@ -23,6 +23,7 @@ def test_help_lists_the_commands_without_starting_django(tmp_path: Path) -> None
         "init",
         "demo",
         "import",
+        "analyze",
         "serve",
         "createuser",
     ]

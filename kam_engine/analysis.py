@@ -1,0 +1,161 @@
+"""The whole portfolio analysis behind ``kam analyze``: metrics, segmentation, cost-to-serve,
+customer profit, the whale curve, the Shapiro matrix and service levels, in one call.
+
+Per-account results are small (one row per account), so each stage is executed once on
+the backend and the next stages work from those results: the facts are scanned by the
+metrics, cost-to-serve, service-level and monthly stages only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kam_engine.backends import FactTables
+from kam_engine.config import AnalysisPolicy
+from kam_engine.metrics import account_metrics, monthly_revenue
+from kam_engine.profitability import (
+    cost_to_serve_by_activity,
+    customer_profitability,
+    shapiro_matrix,
+    summarise_whale,
+    unrated_activities,
+    whale_curve,
+)
+from kam_engine.segmentation import concentration, rfm_scores, segment_abc
+from kam_engine.service import service_levels
+
+__all__ = ["PortfolioResult", "analyze_portfolio"]
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioResult:
+    """Everything ``kam analyze`` stores and prints for one date."""
+
+    as_of: dt.date
+    accounts: pa.Table
+    costs_by_activity: pa.Table
+    monthly_revenue: pa.Table
+    pareto: pa.Table
+    whale: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _join(left: pa.Table, right: pa.Table, *, keep: list[str]) -> pa.Table:
+    picked = right.select(["account", *[name for name in keep if name in right.column_names]])
+    return left.join(picked, "account", join_type="left outer")
+
+
+def _sum(table: pa.Table, column: str) -> float:
+    value = pc.sum(table.column(column)).as_py() if table.num_rows else None
+    return float(value or 0.0)
+
+
+def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPolicy) -> PortfolioResult:
+    """Analyse every account with sales up to ``as_of``.
+
+    Parameters
+    ----------
+    tables
+        The facts and accounts on one backend (DuckDB or Spark).
+    as_of
+        The last day of the analysis window (``policy.period.months`` months).
+    policy
+        Thresholds, rates and windows; see ``docs/analysis.md``.
+
+    Returns
+    -------
+    PortfolioResult
+        One row per account (``accounts``) plus the portfolio's curves and summary.
+    """
+    period = policy.period
+    metrics = tables.to_arrow(account_metrics(tables.invoice_lines, tables.accounts, as_of=as_of, period=period))
+    metrics = metrics.sort_by("account")
+    metrics_table = ibis.memtable(metrics)
+    costs = tables.to_arrow(
+        cost_to_serve_by_activity(tables.activities, as_of=as_of, period=period, config=policy.cost_to_serve)
+    ).sort_by([("account", "ascending"), ("activity", "ascending")])
+    unrated = tables.to_arrow(
+        unrated_activities(tables.activities, as_of=as_of, period=period, config=policy.cost_to_serve)
+    )
+    profit = tables.to_arrow(customer_profitability(metrics_table, ibis.memtable(costs), config=policy.cost_to_serve))
+    profit_table = ibis.memtable(profit)
+    abc = tables.to_arrow(segment_abc(metrics_table, config=policy.segmentation))
+    rfm = tables.to_arrow(rfm_scores(metrics_table))
+    shapiro = tables.to_arrow(shapiro_matrix(profit_table, config=policy.shapiro))
+    whale = tables.to_arrow(whale_curve(profit_table)).sort_by("rank")
+    service = tables.to_arrow(service_levels(tables.deliveries, as_of=as_of, period=period))
+    monthly = tables.to_arrow(monthly_revenue(tables.invoice_lines, as_of=as_of, months=period.trend_months))
+    by = policy.segmentation.by
+    shares = tables.to_arrow(concentration(metrics_table, by=by, top_n=policy.segmentation.top_n)).to_pylist()
+    share = shares[0] if shares else {}
+
+    accounts = _join(
+        metrics,
+        profit,
+        keep=[
+            "activity_cost",
+            "discounts",
+            "rebates",
+            "payment_terms_cost",
+            "cost_to_serve",
+            "cost_to_serve_pct",
+            "customer_profit",
+            "profit_pct",
+        ],
+    )
+    accounts = _join(accounts, abc, keep=["abc_class", "rank", "cumulative_share"])
+    accounts = _join(accounts, rfm, keep=["rfm", "recency_score", "frequency_score", "monetary_score"])
+    accounts = _join(accounts, shapiro, keep=["net_price_index", "cost_to_serve_index", "quadrant"])
+    accounts = _join(
+        accounts, service, keep=["deliveries", "on_time_rate", "in_full_rate", "otif_rate", "average_delay_days"]
+    )
+    accounts = accounts.sort_by([("rank", "ascending"), ("account", "ascending")])
+    pareto = abc.sort_by("rank").select(["rank", "account", "value", "cumulative_share"])
+    whale_summary = summarise_whale(whale)
+    abc_counts = dict.fromkeys(("A", "B", "C"), 0)
+    for label in abc.column("abc_class").to_pylist():
+        abc_counts[str(label)] += 1
+    summary: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "period_months": period.months,
+        "accounts": metrics.num_rows,
+        "revenue": round(_sum(metrics, "revenue"), 2),
+        "gross_margin": round(_sum(metrics, "gross_margin"), 2),
+        "cost_to_serve": round(_sum(profit, "cost_to_serve"), 2),
+        "profit": round(_sum(profit, "customer_profit"), 2),
+        "pareto": {
+            "by": by,
+            "top20_revenue_share": share.get("top20_share"),
+            "accounts_for_80_percent": share.get("accounts_for_80_percent"),
+            "top_n": policy.segmentation.top_n,
+            "top_n_share": share.get("top_n_share"),
+        },
+        "abc": abc_counts,
+        "hhi": share.get("hhi"),
+        "gini": share.get("gini"),
+        "concentration": {key: share.get(key) for key in ("top1_share", "top5_share", "top10_share", "top20_share")},
+        "whale": whale_summary.as_dict(),
+        "rules": {
+            "credit_note_lines": int(_sum(metrics, "credit_note_lines")),
+            "zero_price_lines": int(_sum(metrics, "zero_price_lines")),
+            "lines_without_cost": int(_sum(metrics, "lines_without_cost")),
+            "unrated_activities": {
+                row["activity"]: int(row["lines"]) for row in unrated.sort_by("activity").to_pylist()
+            },
+        },
+    }
+    return PortfolioResult(
+        as_of=as_of,
+        accounts=accounts,
+        costs_by_activity=costs,
+        monthly_revenue=monthly,
+        pareto=pareto,
+        whale=whale,
+        summary=summary,
+    )

@@ -52,7 +52,7 @@ def test_abc_classes_partition_the_accounts(portfolio: list[tuple[float, float]]
 @given(portfolios)
 def test_concentration_stays_within_its_bounds(portfolio: list[tuple[float, float]]) -> None:
     metrics = metrics_of(portfolio)
-    positive = [value for value in metrics.column("revenue").to_pylist() if value > 0]
+    positive = [value for value in metrics.column("revenue").to_pylist() if value is not None and value > 0]
 
     row = BACKEND.to_pyarrow(concentration(ibis.memtable(metrics))).to_pylist()[0]
 

@@ -12,13 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from kam_engine.backends import FactTables
 from kam_engine.config import AnalysisPolicy
-from kam_engine.metrics import account_metrics, monthly_revenue
+from kam_engine.metrics import account_metrics, monthly_revenue, revenue_trend
 from kam_engine.profitability import (
     cost_to_serve_by_activity,
     customer_profitability,
@@ -76,21 +75,22 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
     period = policy.period
     metrics = tables.to_arrow(account_metrics(tables.invoice_lines, tables.accounts, as_of=as_of, period=period))
     metrics = metrics.sort_by("account")
-    metrics_table = ibis.memtable(metrics)
+    metrics_table = tables.table(metrics)
     costs = tables.to_arrow(
         cost_to_serve_by_activity(tables.activities, as_of=as_of, period=period, config=policy.cost_to_serve)
     ).sort_by([("account", "ascending"), ("activity", "ascending")])
     unrated = tables.to_arrow(
         unrated_activities(tables.activities, as_of=as_of, period=period, config=policy.cost_to_serve)
     )
-    profit = tables.to_arrow(customer_profitability(metrics_table, ibis.memtable(costs), config=policy.cost_to_serve))
-    profit_table = ibis.memtable(profit)
+    profit = tables.to_arrow(customer_profitability(metrics_table, tables.table(costs), config=policy.cost_to_serve))
+    profit_table = tables.table(profit)
     abc = tables.to_arrow(segment_abc(metrics_table, config=policy.segmentation))
     rfm = tables.to_arrow(rfm_scores(metrics_table))
     shapiro = tables.to_arrow(shapiro_matrix(profit_table, config=policy.shapiro))
     whale = tables.to_arrow(whale_curve(profit_table)).sort_by("rank")
     service = tables.to_arrow(service_levels(tables.deliveries, as_of=as_of, period=period))
     monthly = tables.to_arrow(monthly_revenue(tables.invoice_lines, as_of=as_of, months=period.trend_months))
+    trend = tables.to_arrow(revenue_trend(tables.table(monthly), as_of=as_of, months=period.trend_months))
     by = policy.segmentation.by
     shares = tables.to_arrow(concentration(metrics_table, by=by, top_n=policy.segmentation.top_n)).to_pylist()
     share = shares[0] if shares else {}
@@ -109,6 +109,7 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
             "profit_pct",
         ],
     )
+    accounts = _join(accounts, trend, keep=["trend_slope"])
     accounts = _join(accounts, abc, keep=["abc_class", "rank", "cumulative_share"])
     accounts = _join(accounts, rfm, keep=["rfm", "recency_score", "frequency_score", "monetary_score"])
     accounts = _join(accounts, shapiro, keep=["net_price_index", "cost_to_serve_index", "quadrant"])

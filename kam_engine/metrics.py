@@ -18,7 +18,7 @@ from ibis.expr import types as ir
 from kam_engine.config import PeriodConfig
 from kam_engine.periods import month_index, months_before
 
-__all__ = ["account_metrics", "monthly_revenue"]
+__all__ = ["account_metrics", "monthly_revenue", "revenue_trend"]
 
 
 def account_metrics(lines: ir.Table, accounts: ir.Table, *, as_of: dt.date, period: PeriodConfig) -> ir.Table:
@@ -33,7 +33,7 @@ def account_metrics(lines: ir.Table, accounts: ir.Table, *, as_of: dt.date, peri
     as_of
         Last day of the window.
     period
-        ``months`` (the window: ``as_of − months < date ≤ as_of``) and ``trend_months``.
+        ``months``: the window is ``as_of − months < date ≤ as_of``.
 
     Returns
     -------
@@ -41,27 +41,20 @@ def account_metrics(lines: ir.Table, accounts: ir.Table, *, as_of: dt.date, peri
         account, revenue, list_revenue, cost_of_goods, gross_margin, margin_pct, orders,
         lines, credit_note_lines, zero_price_lines, lines_without_cost, first_purchase,
         last_purchase, recency_days, tenure_days, frequency, average_order_value,
-        revenue_previous, growth_yoy, trend_slope, share_of_wallet, estimated_wallet,
-        is_key_account.
+        revenue_previous, growth_yoy, share_of_wallet, estimated_wallet, is_key_account.
+        The trend comes from :func:`revenue_trend`, over the monthly series.
     """
     start = months_before(as_of, period.months)
     previous = months_before(start, period.months)
-    trend_first = months_before(as_of.replace(day=1), period.trend_months - 1)
-    n = float(period.trend_months)
-    sum_x = n * (n - 1) / 2
-    sum_xx = (n - 1) * n * (2 * n - 1) / 6
 
     history = lines.filter(lines.date <= as_of)
     net = history.net_revenue.fill_null(0.0)
     in_window = history.date > start
     in_previous = (history.date > previous) & (history.date <= start)
-    in_trend = history.date >= trend_first
-    x = (history.date.year() * 12 + history.date.month() - 1 - month_index(trend_first)).cast("float64")
     grouped = history.group_by("account").aggregate(
         revenue=net.sum(where=in_window),
         list_revenue=history.list_revenue.coalesce(net).sum(where=in_window),
         cost_of_goods=history.cost.fill_null(0.0).sum(where=in_window),
-        orders=history.order_ref.coalesce(history.invoice).nunique(where=in_window),
         lines=history.invoice.count(where=in_window),
         credit_note_lines=history.invoice.count(where=in_window & (net < 0)),
         zero_price_lines=history.invoice.count(where=in_window & (net == 0)),
@@ -69,16 +62,17 @@ def account_metrics(lines: ir.Table, accounts: ir.Table, *, as_of: dt.date, peri
         first_purchase=history.date.min(),
         last_purchase=history.date.max(),
         revenue_previous=net.sum(where=in_previous),
-        trend_sum_y=net.sum(where=in_trend),
-        trend_sum_xy=(x * net).sum(where=in_trend),
     )
+    # Distinct orders in their own pass: a COUNT(DISTINCT) inside the wide aggregate above
+    # measured four times slower on 30 million lines.
+    window = history.filter(in_window)
+    order_keys = window.select("account", order=window.order_ref.coalesce(window.invoice)).distinct()
+    order_counts = order_keys.group_by("account").aggregate(orders=order_keys.order.count())
+    grouped = grouped.left_join(order_counts, grouped.account == order_counts.account).drop("account_right")
     revenue = grouped.revenue.fill_null(0.0)
     orders = grouped.orders.fill_null(0)
     previous_revenue = grouped.revenue_previous.fill_null(0.0)
     cost = grouped.cost_of_goods.fill_null(0.0)
-    sum_y = grouped.trend_sum_y.fill_null(0.0)
-    sum_xy = grouped.trend_sum_xy.fill_null(0.0)
-    slope = (n * sum_xy - sum_x * sum_y) / (n * sum_xx - sum_x * sum_x) if n > 1 else ibis.literal(None, "float64")
     as_of_value = ibis.literal(as_of)
     metrics = grouped.mutate(
         revenue=revenue,
@@ -93,8 +87,7 @@ def account_metrics(lines: ir.Table, accounts: ir.Table, *, as_of: dt.date, peri
         average_order_value=ibis.ifelse(orders > 0, revenue / orders.cast("float64"), ibis.null("float64")),
         revenue_previous=previous_revenue,
         growth_yoy=ibis.ifelse(previous_revenue > 0, revenue / previous_revenue - 1.0, ibis.null("float64")),
-        trend_slope=slope,
-    ).drop("trend_sum_y", "trend_sum_xy")
+    )
     joined = metrics.left_join(accounts, metrics.account == accounts.code)
     wallet = joined.estimated_wallet
     return joined.select(
@@ -120,3 +113,26 @@ def monthly_revenue(lines: ir.Table, *, as_of: dt.date, months: int) -> ir.Table
         .group_by(["account", "month"])
         .aggregate(revenue=window.net_revenue.fill_null(0.0).sum())
     )
+
+
+def revenue_trend(monthly: ir.Table, *, as_of: dt.date, months: int) -> ir.Table:
+    """The least-squares slope of each account's monthly revenue (per month).
+
+    ``monthly`` is :func:`monthly_revenue` over the same ``months``; months without sales
+    count as zero, which the closed form handles without building the dense grid: with
+    x = 0..n−1, slope = (n·Σxy − Σx·Σy) / (n·Σx² − (Σx)²).
+
+    Returns
+    -------
+    ir.Table
+        account, trend_slope.
+    """
+    n = float(months)
+    sum_x = n * (n - 1) / 2
+    sum_xx = (n - 1) * n * (2 * n - 1) / 6
+    first = month_index(months_before(as_of.replace(day=1), months - 1))
+    x = (monthly.month.year() * 12 + monthly.month.month() - 1 - first).cast("float64")
+    sums = monthly.group_by("account").aggregate(sum_y=monthly.revenue.sum(), sum_xy=(x * monthly.revenue).sum())
+    if months < 2:
+        return sums.select("account", trend_slope=ibis.null("float64"))
+    return sums.select("account", trend_slope=(n * sums.sum_xy - sum_x * sums.sum_y) / (n * sum_xx - sum_x * sum_x))

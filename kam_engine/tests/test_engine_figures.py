@@ -24,7 +24,7 @@ from ibis import BaseBackend
 
 from kam_engine.backends import FactTables, fact_tables_from_arrow
 from kam_engine.config import CostToServeConfig, PeriodConfig, SegmentationConfig, ShapiroConfig
-from kam_engine.metrics import account_metrics, monthly_revenue
+from kam_engine.metrics import account_metrics, monthly_revenue, revenue_trend
 from kam_engine.profitability import (
     cost_to_serve_by_activity,
     customer_profitability,
@@ -101,16 +101,16 @@ def test_account_metrics_follow_the_documented_rules(tables: FactTables) -> None
     )
     # 100 this year against 50 the year before.
     assert (a["revenue_previous"], a["growth_yoy"], a["share_of_wallet"]) == (50.0, 1.0, 0.1)
-    # Months Nov 2025..Oct 2026 are x = 0..11; 100 in January (x = 2): slope = (12·200 − 66·100) / (12·506 − 66²).
-    assert a["trend_slope"] == pytest.approx(-4200 / 1716, rel=1e-9)
     # A credit note is netted and counted; a line without cost counts 0 and is counted.
     assert (b["revenue"], b["credit_note_lines"], b["lines_without_cost"], b["margin_pct"]) == (-5.0, 1, 1, None)
     assert (b["growth_yoy"], b["share_of_wallet"]) == (None, None)
     assert (c["revenue"], c["share_of_wallet"], c["growth_yoy"]) == (40.0, 0.2, None)
 
 
-def test_monthly_revenue_is_per_calendar_month(tables: FactTables) -> None:
-    monthly = rows(tables, monthly_revenue(tables.invoice_lines, as_of=AS_OF, months=12), "account", "month")
+def test_monthly_revenue_is_per_calendar_month_and_gives_the_trend(tables: FactTables) -> None:
+    monthly_expression = monthly_revenue(tables.invoice_lines, as_of=AS_OF, months=12)
+    monthly = rows(tables, monthly_expression, "account", "month")
+    trend = rows(tables, revenue_trend(monthly_expression, as_of=AS_OF, months=12))
 
     assert [(row["account"], row["month"], row["revenue"]) for row in monthly] == [
         ("A", D(2026, 1, 1), 100.0),
@@ -118,6 +118,11 @@ def test_monthly_revenue_is_per_calendar_month(tables: FactTables) -> None:
         ("B", D(2026, 10, 1), -5.0),
         ("C", D(2026, 5, 1), 40.0),
     ]
+    # Months Nov 2025..Oct 2026 are x = 0..11; A sold 100 in January (x = 2):
+    # slope = (12·200 − 66·100) / (12·506 − 66²); B −5 at x = 11; C 40 at x = 6.
+    assert [row["trend_slope"] for row in trend] == pytest.approx(
+        [-4200 / 1716, (12 * -55 - 66 * -5) / 1716, (12 * 240 - 66 * 40) / 1716], rel=1e-9
+    )
 
 
 def test_segmentation_classes_concentration_and_rfm(tables: FactTables) -> None:

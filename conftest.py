@@ -4,6 +4,7 @@ pytest_plugins = [
     "kam.core.tests.fixtures",
     "kam.users.tests.fixtures",
     "kam.key_accounts.tests.fixtures",
+    "kam.kpis.tests.fixtures",
 ]
 
 # Importing the WSGI module starts the app (and WhiteNoise, which warns without collected

@@ -6,4 +6,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("kam.users.urls")),
     path("", include("kam.key_accounts.urls")),
+    path("", include("kam.kpis.urls")),
 ]

@@ -12,6 +12,7 @@ from django_htmx.middleware import HtmxDetails
 
 from kam.key_accounts.forms import AccountFilterForm
 from kam.key_accounts.queries import access_account_by_code, visible_accounts
+from kam.kpis.queries import latest_account_analysis
 
 ACCOUNTS_PER_PAGE = 50
 
@@ -60,7 +61,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """Show one account with its group, buying centre and account team."""
+    """Show one account with its group, its figures from the latest analysis, buying centre and account team."""
     account = access_account_by_code(request.user, code)
     visible = visible_accounts(request.user)
     contacts = account.contacts.select_related("relationship_owner", "reports_to").order_by(
@@ -73,5 +74,6 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         "subsidiaries": visible.filter(parent=account).order_by("name", "code"),
         "contacts": contacts,
         "team": team,
+        "analysis": latest_account_analysis(account),
     }
     return render(request, "key_accounts/account_detail.html", context)

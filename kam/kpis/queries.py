@@ -6,11 +6,13 @@ import pyarrow as pa
 
 from kam.key_accounts.models import Account
 from kam.kpis.models import AccountAnalysis, PortfolioAnalysis
-from kam_engine.backends import ACCOUNT_SCHEMA
 
 
 def accounts_for_engine() -> pa.Table:
     """The account columns the engine reads, as Arrow (code, estimated wallet, key-account flag)."""
+    # Imported here: the engine brings Ibis, which web pages need not load.
+    from kam_engine.backends import ACCOUNT_SCHEMA
+
     rows = list(Account.objects.order_by("code").values_list("code", "estimated_wallet", "is_key_account"))
     return pa.table(
         {

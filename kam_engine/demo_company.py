@@ -76,7 +76,9 @@ class DemoFiles:
     folder : Path
         The folder holding every file.
     users, accounts, contacts, products, invoices, activities, deliveries, team : Path
-        One CSV file per kind; ``team`` lists the account teams, which have no import kind.
+        One CSV file per kind; ``team`` lists the account teams (imported as kind ``team``).
+    last_day : datetime.date
+        The last day with invoices: the natural as-of date for an analysis of the demo.
     """
 
     folder: Path
@@ -88,6 +90,7 @@ class DemoFiles:
     activities: Path
     deliveries: Path
     team: Path
+    last_day: dt.date = dt.date(2026, 10, 31)
 
     def imports(self) -> list[tuple[str, Path]]:
         """Return (import kind, file) pairs in an order that satisfies every reference.
@@ -446,6 +449,7 @@ def write_demo_company(
         activities=folder / "activities.csv",
         deliveries=folder / "deliveries.csv",
         team=folder / "team.csv",
+        last_day=(today or _DEFAULT_TODAY).replace(day=1) - dt.timedelta(days=1),
     )
     _write_csv(files.users, users.table)
     _write_csv(files.products, products.table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from io import StringIO
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from kam.key_accounts.models import Account, AccountTeamMember
+from kam.kpis.models import PortfolioAnalysis
 from kam.users.models import User
 from kam_engine import FactsStore
 
@@ -42,6 +44,9 @@ def test_the_demo_imports_every_file_and_can_log_in(facts: FactsStore) -> None:
     assert director.check_password("openkam-demo")
     counts = facts.row_counts()
     assert counts["invoice_lines"] == next(o["rows"] for o in outcomes if o["kind"] == "invoices")
+    analysis = PortfolioAnalysis.objects.get()
+    assert analysis.as_of == dt.date(2026, 10, 31)
+    assert analysis.summary["accounts"] == analysis.accounts.count()
 
 
 def test_running_the_demo_again_imports_nothing_new(facts: FactsStore) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 from contextlib import ExitStack
 from typing import Any
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="Size of the company.")
         parser.add_argument("--seed", type=int, default=42, help="Seed of the generator (same seed, same company).")
         parser.add_argument("--no-serve", action="store_true", help="Build and import only; do not serve.")
+        parser.add_argument("--no-analyze", action="store_true", help="Do not run `kam analyze` after importing.")
         parser.add_argument("--json", action="store_true", help="Print the import outcomes as JSON.")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
@@ -54,6 +56,11 @@ class Command(BaseCommand):
         do_set_shared_password(
             User.objects.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX), DEMO_PASSWORD, acting_user=None
         )
+        if not options["no_analyze"]:
+            # The portfolio pages show the latest analysis: make one, as of the demo's last day of data.
+            call_command("analyze", as_of=files.last_day, json=True, stdout=io.StringIO())
+            if not options["json"]:
+                self.stdout.write(_("Analysed the portfolio as of %(date)s.") % {"date": files.last_day.isoformat()})
         if options["json"]:
             self.stdout.write(
                 json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False)

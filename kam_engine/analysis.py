@@ -73,7 +73,12 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
         One row per account (``accounts``) plus the portfolio's curves and summary.
     """
     period = policy.period
-    metrics = tables.to_arrow(account_metrics(tables.invoice_lines, tables.accounts, as_of=as_of, period=period))
+    charge_products = policy.cost_to_serve.charge_products
+    metrics = tables.to_arrow(
+        account_metrics(
+            tables.invoice_lines, tables.accounts, as_of=as_of, period=period, charge_products=charge_products
+        )
+    )
     metrics = metrics.sort_by("account")
     metrics_table = tables.table(metrics)
     costs = tables.to_arrow(
@@ -89,7 +94,9 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
     shapiro = tables.to_arrow(shapiro_matrix(profit_table, config=policy.shapiro))
     whale = tables.to_arrow(whale_curve(profit_table)).sort_by("rank")
     service = tables.to_arrow(service_levels(tables.deliveries, as_of=as_of, period=period))
-    monthly = tables.to_arrow(monthly_revenue(tables.invoice_lines, as_of=as_of, months=period.trend_months))
+    monthly = tables.to_arrow(
+        monthly_revenue(tables.invoice_lines, as_of=as_of, months=period.trend_months, charge_products=charge_products)
+    )
     trend = tables.to_arrow(revenue_trend(tables.table(monthly), as_of=as_of, months=period.trend_months))
     by = policy.segmentation.by
     shares = tables.to_arrow(concentration(metrics_table, by=by, top_n=policy.segmentation.top_n)).to_pylist()
@@ -103,6 +110,7 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
             "discounts",
             "rebates",
             "payment_terms_cost",
+            "charges_recovered",
             "cost_to_serve",
             "cost_to_serve_pct",
             "customer_profit",
@@ -146,6 +154,7 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
             "credit_note_lines": int(_sum(metrics, "credit_note_lines")),
             "zero_price_lines": int(_sum(metrics, "zero_price_lines")),
             "lines_without_cost": int(_sum(metrics, "lines_without_cost")),
+            "charge_lines": int(_sum(metrics, "charge_lines")),
             "unrated_activities": {
                 row["activity"]: int(row["lines"]) for row in unrated.sort_by("activity").to_pylist()
             },

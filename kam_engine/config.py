@@ -63,12 +63,16 @@ class CostToServeConfig:
     order line, per delivery, per ticket hour…); activities with an explicit ``cost`` in
     the facts use that cost instead. Payment terms cost ``payment_days / 365 ×
     cost_of_capital × revenue``; rebates cost ``rebate_rate × revenue``.
+    ``charge_products`` are product codes of invoice lines that are not products but
+    charges for a service (postage, handling fees): they are left out of revenue and
+    recover part of the cost-to-serve instead.
     """
 
     rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
     cost_of_capital: float = 0.08
     payment_days: float = 30.0
     rebate_rate: float = 0.0
+    charge_products: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
             if not isinstance(raw, dict) or not all(isinstance(v, (int, float)) for v in raw.values()):
                 raise PolicyError(f"{key} must be a table of numbers")
             values[name] = {**default, **{str(k): float(v) for k, v in raw.items()}}
+        elif isinstance(default, tuple):
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                raise PolicyError(f"{key} must be a list of text")
+            values[name] = tuple(raw)
         elif isinstance(default, (bool, str)):
             if type(raw) is not type(default):
                 raise PolicyError(f"{key} must be {type(default).__name__}")

@@ -73,13 +73,15 @@ def customer_profitability(metrics: ir.Table, costs_by_activity: ir.Table, *, co
     """Turn revenue into customer profit after cost-to-serve.
 
     Discounts (list − net revenue) are reported but not subtracted: net revenue is already
-    after them. Rebates and payment terms are account-specific costs.
+    after them. Rebates and payment terms are account-specific costs; service charges the
+    customer paid (the metrics' ``charges``, when present) are subtracted from the cost.
 
     Returns
     -------
     ir.Table
-        account, revenue, cost_of_goods, gross_margin, activity_cost, discounts, rebates,
-        payment_terms_cost, cost_to_serve, cost_to_serve_pct, customer_profit, profit_pct.
+        account, revenue, list_revenue, cost_of_goods, gross_margin, activity_cost, discounts,
+        rebates, payment_terms_cost, charges_recovered, cost_to_serve, cost_to_serve_pct,
+        customer_profit, profit_pct.
     """
     activity_cost = costs_by_activity.group_by("account").aggregate(activity_cost=costs_by_activity.cost.sum())
     joined = metrics.left_join(activity_cost, metrics.account == activity_cost.account)
@@ -90,7 +92,9 @@ def customer_profitability(metrics: ir.Table, costs_by_activity: ir.Table, *, co
     billed = ibis.greatest(revenue, 0.0)
     rebates = billed * config.rebate_rate
     payment_terms = billed * (config.payment_days / 365.0 * config.cost_of_capital)
-    cost_to_serve = activity + rebates + payment_terms
+    # Service charges billed to the customer (postage, fees) recover part of the cost to serve.
+    charges = joined.charges.fill_null(0.0) if "charges" in metrics.columns else ibis.literal(0.0)
+    cost_to_serve = activity + rebates + payment_terms - charges
     profit = revenue - cost_of_goods - cost_to_serve
     return joined.select(
         account=joined.account,
@@ -102,6 +106,7 @@ def customer_profitability(metrics: ir.Table, costs_by_activity: ir.Table, *, co
         discounts=ibis.greatest(joined.list_revenue.fill_null(0.0) - revenue, 0.0),
         rebates=rebates,
         payment_terms_cost=payment_terms,
+        charges_recovered=charges,
         cost_to_serve=cost_to_serve,
         cost_to_serve_pct=ibis.ifelse(revenue > 0, cost_to_serve / revenue, ibis.null("float64")),
         customer_profit=profit,

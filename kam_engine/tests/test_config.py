@@ -34,6 +34,12 @@ def test_rates_are_merged_with_the_defaults_and_numbers_coerced(tmp_path: Path) 
     assert policy.period.months == 24
 
 
+def test_charge_products_are_read_as_a_tuple() -> None:
+    policy = parse_policy({"cost_to_serve": {"charge_products": ["PORTES", "GESTION"]}})
+
+    assert policy.cost_to_serve.charge_products == ("PORTES", "GESTION")
+
+
 @pytest.mark.parametrize(
     ("policy_case", "data", "message"),
     [

@@ -215,3 +215,38 @@ def test_service_levels_count_open_late_deliveries_and_skip_those_not_due(tables
             "average_delay_days": None,
         },
     ]
+
+
+def test_service_charges_are_not_revenue_and_recover_cost_to_serve(backend: BaseBackend) -> None:
+    tables = fact_tables_from_arrow(
+        backend,
+        invoice_lines=pa.table(
+            {
+                "invoice": ["F1", "F1"],
+                "line": ["1", "2"],
+                "account": ["A", "A"],
+                "product": ["P1", "PORTES"],
+                "date": [D(2026, 3, 1)] * 2,
+                "net_revenue": [200.0, 12.0],
+                "cost": [150.0, None],
+            }
+        ),
+        activities=pa.table({"account": ["A"], "date": [D(2026, 3, 1)], "activity": ["delivery"], "quantity": [1.0]}),
+        deliveries=pa.table({"delivery": pa.array([], pa.string())}),
+        accounts=pa.table({"code": ["A"]}),
+    )
+    config = CostToServeConfig(charge_products=("PORTES",), payment_days=0.0)
+
+    metrics_arrow = tables.to_arrow(
+        account_metrics(tables.invoice_lines, tables.accounts, as_of=AS_OF, period=PERIOD, charge_products=("PORTES",))
+    )
+    costs = cost_to_serve_by_activity(tables.activities, as_of=AS_OF, period=PERIOD, config=config)
+    profit = tables.to_arrow(
+        customer_profitability(tables.table(metrics_arrow), tables.table(tables.to_arrow(costs)), config=config)
+    ).to_pylist()[0]
+
+    metrics = metrics_arrow.to_pylist()[0]
+    assert (metrics["revenue"], metrics["charges"], metrics["charge_lines"], metrics["lines"]) == (200.0, 12.0, 1, 1)
+    assert metrics["lines_without_cost"] == 0
+    # The delivery costs 40; the customer paid 12 of it as postage.
+    assert (profit["charges_recovered"], profit["cost_to_serve"], profit["customer_profit"]) == (12.0, 28.0, 22.0)

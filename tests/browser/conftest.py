@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from kam.users.actions import do_set_password
+from kam.users.models import User
 
 CHROMIUM = os.environ.get("KAM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("KAM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -60,3 +63,17 @@ def screenshots() -> Path:
     # Printed so that CI can tell where the artefacts are.
     print(f"\nscreenshots: {ARTIFACTS}")
     return ARTIFACTS
+
+
+PASSWORD = "browser-test-password-2026"
+
+
+def sign_in(page: Page, base_url: str, user: User) -> Page:
+    """Give ``user`` a password and sign in through the login form, landing on the account list."""
+    do_set_password(user, PASSWORD, acting_user=None)
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    return page

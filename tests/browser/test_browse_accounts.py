@@ -10,23 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kam.key_accounts.models import Account
-from kam.users.actions import do_set_password
 from kam.users.models import User
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "browser-test-password-2026"
 
 
 @pytest.fixture
 def signed_in_alice(page: Page, live_server: Any, kam_alice: User, accounts: dict[str, Account]) -> Page:
-    do_set_password(kam_alice, PASSWORD, acting_user=None)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
-    return page
+    return sign_in(page, live_server.url, kam_alice)
 
 
 def test_a_kam_sees_only_her_accounts_and_searches_them(signed_in_alice: Page, screenshots: Path) -> None:

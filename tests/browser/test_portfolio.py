@@ -12,25 +12,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kam.kpis.models import PortfolioAnalysis
-from kam.users.actions import do_set_password
 from kam.users.models import User
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "browser-test-password-2026"
 
 
 @pytest.fixture
 def signed_in_director(
     page: Page, live_server: Any, director: User, analyses: dict[dt.date, PortfolioAnalysis]
 ) -> Page:
-    do_set_password(director, PASSWORD, acting_user=None)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("diana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
-    return page
+    return sign_in(page, live_server.url, director)
 
 
 def test_a_director_reads_the_portfolio_charts_and_sorts_the_table(signed_in_director: Page, screenshots: Path) -> None:

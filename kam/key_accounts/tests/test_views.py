@@ -260,7 +260,10 @@ def test_htmx_request_gets_only_the_table(client: Client, kam_alice: User) -> No
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert [template.name for template in response.templates] == ["key_accounts/partials/account_table.html"]
+    assert [template.name for template in response.templates] == [
+        "key_accounts/partials/account_table.html",
+        "includes/pagination.html",
+    ]
     assert "<html" not in content
     assert 'id="account-filter"' not in content
     assert shown_account_codes(response.content) == ["ACME", "ACME-IB"]

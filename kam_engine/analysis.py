@@ -45,9 +45,14 @@ class PortfolioResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _join(left: pa.Table, right: pa.Table, *, keep: list[str]) -> pa.Table:
-    picked = right.select(["account", *[name for name in keep if name in right.column_names]])
-    return left.join(picked, "account", join_type="left outer")
+def _merge(tables: FactTables, base: pa.Table, parts: list[tuple[pa.Table, list[str]]]) -> pa.Table:
+    """Left-join the per-account results onto ``base`` in one query on the backend."""
+    merged = tables.table(base)
+    for part, keep in parts:
+        right = tables.table(part.select(["account", *[name for name in keep if name in part.column_names]]))
+        right = right.rename(right_account="account")
+        merged = merged.left_join(right, merged.account == right.right_account).drop("right_account")
+    return tables.to_arrow(merged.order_by([merged["rank"], merged.account]))
 
 
 def _sum(table: pa.Table, column: str) -> float:
@@ -102,34 +107,36 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
     shares = tables.to_arrow(concentration(metrics_table, by=by, top_n=policy.segmentation.top_n)).to_pylist()
     share = shares[0] if shares else {}
 
-    accounts = _join(
+    accounts = _merge(
+        tables,
         metrics,
-        profit,
-        keep=[
-            "activity_cost",
-            "discounts",
-            "rebates",
-            "payment_terms_cost",
-            "charges_recovered",
-            "cost_to_serve",
-            "cost_to_serve_pct",
-            "customer_profit",
-            "profit_pct",
+        [
+            (
+                profit,
+                [
+                    "activity_cost",
+                    "discounts",
+                    "rebates",
+                    "payment_terms_cost",
+                    "charges_recovered",
+                    "cost_to_serve",
+                    "cost_to_serve_pct",
+                    "customer_profit",
+                    "profit_pct",
+                ],
+            ),
+            (trend, ["trend_slope"]),
+            (abc, ["abc_class", "rank", "cumulative_share"]),
+            (rfm, ["rfm", "recency_score", "frequency_score", "monetary_score"]),
+            (shapiro, ["net_price_index", "cost_to_serve_index", "quadrant"]),
+            (service, ["deliveries", "on_time_rate", "in_full_rate", "otif_rate", "average_delay_days"]),
         ],
     )
-    accounts = _join(accounts, trend, keep=["trend_slope"])
-    accounts = _join(accounts, abc, keep=["abc_class", "rank", "cumulative_share"])
-    accounts = _join(accounts, rfm, keep=["rfm", "recency_score", "frequency_score", "monetary_score"])
-    accounts = _join(accounts, shapiro, keep=["net_price_index", "cost_to_serve_index", "quadrant"])
-    accounts = _join(
-        accounts, service, keep=["deliveries", "on_time_rate", "in_full_rate", "otif_rate", "average_delay_days"]
-    )
-    accounts = accounts.sort_by([("rank", "ascending"), ("account", "ascending")])
     pareto = abc.sort_by("rank").select(["rank", "account", "value", "cumulative_share"])
     whale_summary = summarise_whale(whale)
     abc_counts = dict.fromkeys(("A", "B", "C"), 0)
-    for label in abc.column("abc_class").to_pylist():
-        abc_counts[str(label)] += 1
+    for entry in pc.value_counts(abc.column("abc_class")).to_pylist():
+        abc_counts[str(entry["values"])] = int(entry["counts"])
     summary: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "period_months": period.months,

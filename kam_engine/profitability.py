@@ -13,6 +13,7 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis.expr import types as ir
 
 from kam_engine.config import CostToServeConfig, PeriodConfig, ShapiroConfig
@@ -161,20 +162,23 @@ class WhaleSummary:
 
 def summarise_whale(curve: pa.Table) -> WhaleSummary:
     """Summarise a whale curve computed by :func:`whale_curve`."""
-    rows = sorted(curve.to_pylist(), key=lambda row: row["rank"])
-    profits = [float(row["customer_profit"] or 0.0) for row in rows]
-    if not rows:
+    if curve.num_rows == 0:
         return WhaleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, 0.0)
-    shares = [float(row["cumulative_profit_share"] or 0.0) for row in rows]
-    peak_index = max(range(len(shares)), key=lambda index: (shares[index], -index))
+    curve = curve.sort_by("rank")
+    profits = pc.fill_null(curve.column("customer_profit"), 0.0)
+    shares = pc.fill_null(curve.column("cumulative_profit_share"), 0.0)
+    # The first (smallest rank) point where the curve is highest.
+    peak_index = pc.index(shares, pc.max(shares)).as_py()
+    losses = pc.filter(profits, pc.less(profits, 0.0))
+    gains = pc.filter(profits, pc.greater(profits, 0.0))
     return WhaleSummary(
-        total_profit=round(sum(profits), 2),
-        profitable_profit=round(sum(value for value in profits if value > 0), 2),
-        peak_share=round(shares[peak_index], 6),
-        peak_at_accounts=int(rows[peak_index]["rank"]),
-        peak_at_account_share=round((peak_index + 1) / len(rows), 6),
-        loss_making_accounts=sum(1 for value in profits if value < 0),
-        tail_loss=round(-sum(value for value in profits if value < 0), 2),
+        total_profit=round(pc.sum(profits).as_py() or 0.0, 2),
+        profitable_profit=round(pc.sum(gains).as_py() or 0.0, 2),
+        peak_share=round(pc.max(shares).as_py() or 0.0, 6),
+        peak_at_accounts=int(curve.column("rank")[peak_index].as_py()),
+        peak_at_account_share=round((peak_index + 1) / curve.num_rows, 6),
+        loss_making_accounts=len(losses),
+        tail_loss=round(-(pc.sum(losses).as_py() or 0.0), 2),
     )
 
 

@@ -135,8 +135,11 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
     pareto = abc.sort_by("rank").select(["rank", "account", "value", "cumulative_share"])
     whale_summary = summarise_whale(whale)
     abc_counts = dict.fromkeys(("A", "B", "C"), 0)
-    for entry in pc.value_counts(abc.column("abc_class")).to_pylist():
-        abc_counts[str(entry["values"])] = int(entry["counts"])
+    classes = abc.group_by("abc_class").aggregate([("abc_class", "count")])
+    for label, count in zip(
+        classes.column("abc_class").to_pylist(), classes.column("abc_class_count").to_pylist(), strict=True
+    ):
+        abc_counts[str(label)] = int(count or 0)
     summary: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "period_months": period.months,

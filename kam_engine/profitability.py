@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import ibis
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 from ibis.expr import types as ir
 
 from kam_engine.config import CostToServeConfig, PeriodConfig, ShapiroConfig
@@ -165,20 +166,21 @@ def summarise_whale(curve: pa.Table) -> WhaleSummary:
     if curve.num_rows == 0:
         return WhaleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, 0.0)
     curve = curve.sort_by("rank")
-    profits = pc.fill_null(curve.column("customer_profit"), 0.0)
-    shares = pc.fill_null(curve.column("cumulative_profit_share"), 0.0)
-    # The first (smallest rank) point where the curve is highest.
-    peak_index = pc.index(shares, pc.max(shares)).as_py()
-    losses = pc.filter(profits, pc.less(profits, 0.0))
-    gains = pc.filter(profits, pc.greater(profits, 0.0))
+
+    def values(name: str) -> npt.NDArray[np.float64]:
+        return np.nan_to_num(curve.column(name).to_numpy(zero_copy_only=False).astype(np.float64))
+
+    profits, shares = values("customer_profit"), values("cumulative_profit_share")
+    # argmax gives the first (smallest rank) point where the curve is highest.
+    peak_index = int(np.argmax(shares))
     return WhaleSummary(
-        total_profit=round(pc.sum(profits).as_py() or 0.0, 2),
-        profitable_profit=round(pc.sum(gains).as_py() or 0.0, 2),
-        peak_share=round(pc.max(shares).as_py() or 0.0, 6),
+        total_profit=round(float(profits.sum()), 2),
+        profitable_profit=round(float(profits[profits > 0].sum()), 2),
+        peak_share=round(float(shares[peak_index]), 6),
         peak_at_accounts=int(curve.column("rank")[peak_index].as_py()),
         peak_at_account_share=round((peak_index + 1) / curve.num_rows, 6),
-        loss_making_accounts=len(losses),
-        tail_loss=round(-(pc.sum(losses).as_py() or 0.0), 2),
+        loss_making_accounts=int((profits < 0).sum()),
+        tail_loss=round(float(-profits[profits < 0].sum()), 2),
     )
 
 

@@ -106,8 +106,8 @@ FROM profit p LEFT JOIN trend t USING (account) LEFT JOIN abc a USING (account) 
 """
 
 
-def main() -> None:
-    store, as_of = sys.argv[1], sys.argv[2]
+def run_script(store: str, as_of: str) -> dict[str, object]:
+    """Run the whole script on ``store``; return the figures it prints."""
     with duckdb.connect(store, read_only=True) as connection:
         connection.execute("SET enable_progress_bar = false")
         script = SCRIPT.replace("RATES", RATES)
@@ -126,7 +126,11 @@ def main() -> None:
             "SELECT (SELECT sum(pow(value / total, 2)) * 10000 FROM abc WHERE value > 0), "
             "(SELECT max(cumulative_profit_share) FROM whale)"
         ).fetchall()[0]
-    print(json.dumps({"revenue": round(revenue, 2), "accounts": accounts, "hhi": hhi, "whale_peak": peak}))
+    return {"revenue": round(revenue, 2), "accounts": accounts, "hhi": hhi, "whale_peak": peak}
+
+
+def main() -> None:
+    print(json.dumps(run_script(sys.argv[1], sys.argv[2])))
 
 
 if __name__ == "__main__":

@@ -80,3 +80,21 @@ def test_a_bad_policy_is_refused_naming_the_key(tmp_path: Path) -> None:
 
     assert str(raised.value) == f"{policy}: segmentation needs 0 < a < b <= 1"
     assert PortfolioAnalysis.objects.count() == 0
+
+
+def test_an_empty_facts_store_is_refused_with_a_hint_and_stores_nothing(facts: FactsStore) -> None:
+    with pytest.raises(CommandError) as raised:
+        call_command("analyze", "--as-of", "2026-10-31")
+
+    assert str(raised.value) == (
+        "Nothing to analyse: no invoice lines on or before 2026-10-31. "
+        "Import them first with `kam import invoices FILE`."
+    )
+    assert PortfolioAnalysis.objects.count() == 0
+
+
+def test_a_malformed_date_is_a_usage_error_naming_the_option() -> None:
+    with pytest.raises(CommandError) as raised:
+        call_command("analyze", "--as-of", "2026-13-01")
+
+    assert str(raised.value) == "Error: argument --as-of: 2026-13-01 is not a date (use YYYY-MM-DD)"

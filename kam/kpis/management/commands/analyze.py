@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import json
@@ -22,7 +23,8 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(_("--as-of %(value)s is not a date (use YYYY-MM-DD)") % {"value": text}) from error
+        # argparse turns this into a usage error naming the option.
+        raise argparse.ArgumentTypeError(_("%(value)s is not a date (use YYYY-MM-DD)") % {"value": text}) from error
 
 
 def _json_value(value: Any) -> Any:
@@ -53,6 +55,14 @@ class Command(BaseCommand):
             result = analyze_portfolio(tables, as_of=as_of, policy=policy)
         finally:
             tables.backend.disconnect()
+        if not result.accounts.num_rows:
+            raise CommandError(
+                _(
+                    "Nothing to analyse: no invoice lines on or before %(date)s. "
+                    "Import them first with `kam import invoices FILE`."
+                )
+                % {"date": as_of.isoformat()}
+            )
         do_record_portfolio_analysis(result, policy, acting_user=None)
         if options["account"]:
             self._print_account(result.accounts.to_pylist(), result.costs_by_activity.to_pylist(), options)

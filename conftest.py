@@ -5,6 +5,7 @@ pytest_plugins = [
     "kam.users.tests.fixtures",
     "kam.key_accounts.tests.fixtures",
     "kam.kpis.tests.fixtures",
+    "kam.selection.tests.fixtures",
 ]
 
 # Importing the WSGI module starts the app (and WhiteNoise, which warns without collected

@@ -14,6 +14,7 @@ COMMANDS = {
     "demo": "Build the demo company, import it and serve the web app.",
     "import": "Import a file: accounts, contacts, products, users, invoices, activities or deliveries.",
     "analyze": "Analyse every account and store a dated snapshot (metrics, ABC, cost-to-serve, profit).",
+    "select": "Propose the key-account portfolio: score, choose under KAM capacity, explain every account.",
     "serve": "Serve the web app with a production server (gunicorn + whitenoise).",
     "createuser": "Create a login user with a role.",
 }
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-NEEDS_CURRENT_DATABASE = {"import", "analyze", "serve", "createuser"}
+NEEDS_CURRENT_DATABASE = {"import", "analyze", "select", "serve", "createuser"}
 
 
 def _pending_migrations() -> int:

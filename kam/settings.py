@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kam.key_accounts",
     "kam.imports",
     "kam.kpis",
+    "kam.selection",
 ]
 
 MIDDLEWARE = [

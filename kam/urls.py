@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("kam.users.urls")),
     path("", include("kam.key_accounts.urls")),
     path("", include("kam.kpis.urls")),
+    path("", include("kam.selection.urls")),
 ]

@@ -228,6 +228,7 @@ _ACCOUNT_SIZE_QUANTILES = (0.25, 0.55, 0.80, 0.94)
 
 _CUSTOMER, _FORMER, _PROSPECT = 0, 1, 2
 _STATUSES = ("customer", "former", "prospect")
+_RELATIONSHIP_STAGES = ("exploratory", "basic", "cooperative", "interdependent", "integrated")
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ _HEADERS = {
     "users": ("username", "first_name", "last_name", "email", "role", "department"),
     "accounts": (
         "code", "name", "parent", "industry", "segment", "country", "size", "status", "owner", "estimated_wallet",
+        "relationship_stage",
     ),
     "contacts": (
         "account", "code", "first_name", "last_name", "title", "department", "email", "phone", "reports_to",
@@ -1046,6 +1048,10 @@ def _accounts_table(
     wallet_thousands = np.maximum(1, np.ceil(base / share / 100_000.0)).astype(np.int64)
     unknown = rng.random(count) < np.where(owner >= 0, 0.05, 0.37)
     parent = _take(accounts.codes, accounts.parent, missing=accounts.parent < 0)
+    # The relationship stage follows our share of the customer's wallet (McDonald's operational
+    # definitions): derived, not drawn, so the random stream of the rest of the company is unchanged.
+    stage = np.where(owner >= 0, 1 + np.searchsorted([0.4, 0.6, 0.8], share, side="right"), (share >= 0.3).astype(int))
+    stage = np.where(prospect, 0, stage)
     return pa.table(
         {
             "code": accounts.codes,
@@ -1058,6 +1064,7 @@ def _accounts_table(
             "status": _take(pa.array(_STATUSES), accounts.status),
             "owner": _usernames(owner, users),
             "estimated_wallet": _money(wallet_thousands * 100_000, missing=unknown),
+            "relationship_stage": _take(pa.array(_RELATIONSHIP_STAGES), stage.astype(np.int64)),
         }
     )
 

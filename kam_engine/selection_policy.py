@@ -250,7 +250,7 @@ class CapacityConfig:
     max_hours_per_kam: float = 600.0
     kams: tuple[KamCapacity, ...] = ()
     min_key_accounts: int = 0
-    max_key_accounts: int = 35
+    max_key_accounts: int = 50
 
 
 def _default_base_hours() -> dict[str, float]:

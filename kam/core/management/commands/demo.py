@@ -61,6 +61,10 @@ class Command(BaseCommand):
             call_command("analyze", as_of=files.last_day, json=True, stdout=io.StringIO())
             if not options["json"]:
                 self.stdout.write(_("Analysed the portfolio as of %(date)s.") % {"date": files.last_day.isoformat()})
+            # And a first key-account proposal, waiting for a director's review on the selection page.
+            call_command("select", json=True, stdout=io.StringIO())
+            if not options["json"]:
+                self.stdout.write(_("Proposed a key-account portfolio: review it on the selection page."))
         if options["json"]:
             self.stdout.write(
                 json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False)

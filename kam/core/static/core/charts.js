@@ -24,6 +24,13 @@
     bargain_basement: "#7c3aed",
     "": "#6b7280",
   };
+  // Selection-matrix quadrants, the same hues as the tier badges.
+  var TIER_COLORS = {
+    strategic: "#1f5fbf",
+    star: "#1c7c4d",
+    status: "#5b3aa5",
+    streamline: "#6b7280",
+  };
   var CONFIG = {
     responsive: true,
     displaylogo: false,
@@ -246,10 +253,71 @@
     }), CONFIG);
   }
 
-  var DRAW = { pareto: pareto, whale: whale, shapiro: shapiro, costs: costs, monthly: monthly };
+
+  function matrix(element, data) {
+    var maxRevenue = 0;
+    data.groups.forEach(function (group) {
+      group.revenue.forEach(function (value) { maxRevenue = Math.max(maxRevenue, value); });
+    });
+    var sizeref = maxRevenue > 0 ? (2 * maxRevenue) / (46 * 46) : 1;
+    var traces = data.groups.map(function (group) {
+      return {
+        type: "scatter", mode: "markers", name: group.name, x: group.x, y: group.y,
+        text: group.names.map(escapeText),
+        customdata: group.codes.map(function (code, index) {
+          return [escapeText(code), group.urls[index], group.revenue[index], group.selected[index] ? data.labels.selected : ""];
+        }),
+        marker: {
+          size: group.revenue.map(function (value) { return Math.max(value, 0); }),
+          sizemode: "area", sizeref: sizeref, sizemin: 6, opacity: 0.78,
+          color: TIER_COLORS[group.key] || "#6b7280",
+          // A dark ring marks the accounts the optimiser proposes as key accounts.
+          line: {
+            color: group.selected.map(function (selected) { return selected ? "#111827" : "#ffffff"; }),
+            width: group.selected.map(function (selected) { return selected ? 2.5 : 1; }),
+          },
+        },
+        hovertemplate: "<b>%{text}</b> · %{customdata[0]}<br>" + data.labels.revenue + ": %{customdata[2]:,.0f}<br>"
+          + data.labels.attractiveness + ": %{y:.2f}<br>" + data.labels.strength + ": %{x:.2f}<br>%{customdata[3]}<extra>%{fullData.name}</extra>",
+      };
+    });
+    var corner = function (key, x, y) {
+      return {
+        xref: "paper", yref: "paper", x: x, y: y, xanchor: x < 0.5 ? "left" : "right",
+        yanchor: y < 0.5 ? "bottom" : "top", showarrow: false, text: "<b>" + escapeText(data.labels.quadrants[key]) + "</b>",
+        font: { size: 13, color: TIER_COLORS[key] }, opacity: 0.75,
+      };
+    };
+    Plotly.newPlot(element, traces, layout(data, {
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
+      margin: { l: 60, r: 16, t: 36, b: 52 },
+      xaxis: axis(data.labels.x, { range: [-0.3, 10.3], zeroline: false }),
+      yaxis: axis(data.labels.y, { range: [-0.3, 10.3], zeroline: false }),
+      shapes: [
+        dashedLine({ xref: "x", x0: data.cutoffs.strength, x1: data.cutoffs.strength, yref: "paper", y0: 0, y1: 1 }),
+        dashedLine({ xref: "paper", x0: 0, x1: 1, yref: "y", y0: data.cutoffs.attractiveness, y1: data.cutoffs.attractiveness }),
+      ],
+      annotations: [
+        corner("star", 0.01, 0.99),
+        corner("strategic", 0.99, 0.99),
+        corner("streamline", 0.01, 0.01),
+        corner("status", 0.99, 0.01),
+      ],
+      hovermode: "closest",
+    }), CONFIG);
+    element.on("plotly_click", function (event) {
+      var point = event.points && event.points[0];
+      if (point && point.customdata) {
+        window.location.assign(point.customdata[1]);
+      }
+    });
+  }
+
+  var DRAW = { pareto: pareto, whale: whale, shapiro: shapiro, costs: costs, monthly: monthly, matrix: matrix };
 
   function hasData(kind, data) {
-    if (kind === "shapiro") { return data.groups && data.groups.length > 0; }
+    if (kind === "shapiro" || kind === "matrix") { return data.groups && data.groups.length > 0; }
     if (kind === "costs") { return data.values && data.values.length > 0; }
     if (kind === "monthly") { return data.months && data.months.length > 0; }
     return data.points && data.points.length > 0;

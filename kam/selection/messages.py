@@ -16,7 +16,8 @@ from kam.selection.models import ProposalLine, SelectionProposal
 
 
 def _number(value: Any, digits: int = 1) -> str:
-    return formats.number_format(float(value or 0), digits, force_grouping=True)
+    # number_format cuts digits off; round first so 2.9167 reads 2.92.
+    return formats.number_format(round(float(value or 0), digits), digits, force_grouping=True)
 
 
 def conflict_message(code: str, params: dict[str, Any]) -> str:

@@ -47,7 +47,8 @@ def test_a_director_approves_the_proposed_portfolio(
     expect(page.locator('[data-account-code="ACME"] [data-decision="approved"]')).to_be_visible()
     acme = Account.objects.select_related("owner").get(code="ACME")
     assert (acme.is_key_account, acme.tier, acme.phase) == (True, "star", "growth")
-    assert acme.owner is not None and acme.owner.username == "alice"
+    assert acme.owner is not None
+    assert acme.owner.username == "alice"
     assert Account.objects.get(code="BOREAL").is_key_account is False
     assert ProposalLine.objects.get(proposal=proposal, account__code="BOREAL").decision_reason == "Plant closes in 2026"
     assert set(

@@ -47,8 +47,10 @@ def test_it_proposes_the_two_best_accounts_within_two_one_account_kams(proposal:
     lines = _lines(proposal)
 
     assert {code for code, line in lines.items() if line.is_recommended} == {"ACME", "BOREAL"}
-    assert lines["ACME"].kam is not None and lines["ACME"].kam.username == "alice"
-    assert lines["BOREAL"].kam is not None and lines["BOREAL"].kam.username == "bob"
+    assert lines["ACME"].kam is not None
+    assert lines["ACME"].kam.username == "alice"
+    assert lines["BOREAL"].kam is not None
+    assert lines["BOREAL"].kam.username == "bob"
     assert lines["ACME"].attractiveness == pytest.approx(10.0, rel=1e-9)
     assert lines["ACME"].strength == pytest.approx(10 / 3, rel=1e-9)
     assert lines["ACME"].quadrant == "star"
@@ -93,9 +95,12 @@ def test_it_stores_the_contributions_that_explain_each_score(proposal: Selection
 
 
 def test_it_keeps_earlier_proposals_when_the_selection_runs_again(
-    proposal: SelectionProposal, small_policy_version: SelectionPolicyVersion, director: User
+    proposal: SelectionProposal,
+    small_policy_version: SelectionPolicyVersion,
+    analyses: dict[dt.date, PortfolioAnalysis],
+    director: User,
 ) -> None:
-    again = do_create_proposal(version=small_policy_version, analysis=proposal.analysis, acting_user=director)
+    again = do_create_proposal(version=small_policy_version, analysis=analyses[LATEST], acting_user=director)
 
     assert SelectionProposal.objects.count() == 2
     assert again.pk != proposal.pk
@@ -115,7 +120,8 @@ def test_approving_makes_the_account_key_with_tier_phase_and_kam(
     assert boreal.is_key_account is True
     assert boreal.tier == "status"
     assert boreal.phase == "maintenance"
-    assert boreal.owner is not None and boreal.owner.username == "bob"
+    assert boreal.owner is not None
+    assert boreal.owner.username == "bob"
     assert boreal.key_account_since is not None
     line = ProposalLine.objects.get(proposal=proposal, account=boreal)
     assert (line.decision, line.decided_by, line.decision_reason) == (Decision.APPROVED, director, "Strong partner")
@@ -206,7 +212,7 @@ def test_a_policy_naming_an_unknown_kam_is_refused(analyses: dict[dt.date, Portf
     document = {**SMALL_POLICY, "capacity": {"kams": [{"code": "ghost"}]}}
     version = do_ensure_policy_version(parse_selection_policy(document), source=PolicySource.FILE, acting_user=None)
 
-    with pytest.raises(SelectionError, match="capacity.kams names ghost, who are not active users"):
+    with pytest.raises(SelectionError, match=r"capacity\.kams names ghost, who are not active users"):
         do_create_proposal(version=version, analysis=analyses[LATEST], acting_user=director)
 
     assert SelectionProposal.objects.count() == 0

@@ -103,7 +103,7 @@ def test_a_policy_file_with_a_typo_names_the_key(analyses: dict[dt.date, Portfol
     path = tmp_path / "typo.toml"
     path.write_text("[objective]\nvalue = 'margin'\n", encoding="utf-8")
 
-    with pytest.raises(CommandError, match="objective.value must be one of score, profit, lifetime_value"):
+    with pytest.raises(CommandError, match=r"objective\.value must be one of score, profit, lifetime_value"):
         select("--policy", str(path))
 
     assert SelectionPolicyVersion.objects.count() == 0

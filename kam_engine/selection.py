@@ -40,9 +40,13 @@ _MAIN_SHARE = 0.6
 _EXTRA_KAM = "\x00extra_kam"
 _EPS = 1e-9
 # The improvement search re-solves _GROUP KAMs at a time with the _OUTSIDERS densest unchosen accounts.
-_GROUP = 3
-_OUTSIDERS = 40
-_SUB_SECONDS = 0.2
+_GROUP = 2
+_OUTSIDERS = 30
+_SUB_SECONDS = 0.1
+# Stage 2's assignment MILP gets this share of the time left; the improvement search the rest.
+_ASSIGN_SHARE = 0.3
+# Stage 1 is usually done in a tenth of a second, but may stall near its tolerance.
+_CHOOSE_SHARE = 0.25
 _SUB_GAP = 1e-3
 
 Status = Literal["optimal", "feasible", "infeasible"]
@@ -200,10 +204,10 @@ def _fill(model: _Model, assign: np.ndarray) -> None:
         members = np.flatnonzero((assign >= 0) & ~model.forced)
         if not len(members):
             break
-        kam = assign[members]
-        gain_in = model.value[account] * (1.0 + model.bonus * (model.current[account] == kam))
-        gain_out = model.value[members] * (1.0 + model.bonus * (model.current[members] == kam))
-        room = model.max_hours[kam] - load[kam] + model.hours[members] - model.hours[account]
+        their_kams = assign[members]
+        gain_in = model.value[account] * (1.0 + model.bonus * (model.current[account] == their_kams))
+        gain_out = model.value[members] * (1.0 + model.bonus * (model.current[members] == their_kams))
+        room = model.max_hours[their_kams] - load[their_kams] + model.hours[members] - model.hours[account]
         delta = np.where(room >= -_EPS, gain_in - gain_out, -np.inf)
         best = int(np.argmax(delta))
         if delta[best] > _EPS * max(1.0, abs(float(model.value[account]))):
@@ -375,11 +379,12 @@ def _submodel(model: _Model, accounts: np.ndarray, kams: np.ndarray, outside: in
 
 
 def _improve(model: _Model, assign: np.ndarray, bound: float, deadline: float, gap: float) -> None:
-    """Large-neighbourhood search: re-solve a few KAMs at a time, exactly, with the best outsiders.
+    """Large-neighbourhood search: re-solve a few KAMs at a time with their members and the best outsiders.
 
-    HiGHS finds poor packings of a few hundred accounts into forty KAMs, but solves four KAMs
-    with their members and the most promising unchosen accounts to optimality in milliseconds;
-    a new grouping each round lets accounts move between any two KAMs.
+    HiGHS finds poor packings of a few hundred accounts into forty KAMs, but a good one for two
+    KAMs and a few dozen accounts within a tenth of a second; a new grouping each round lets
+    accounts move between any two KAMs. Only improvements are kept, until the policy's gap is
+    reached, a round brings nothing or time runs out.
     """
     kams = len(model.max_hours)
     group = min(_GROUP, kams)
@@ -396,7 +401,9 @@ def _improve(model: _Model, assign: np.ndarray, bound: float, deadline: float, g
             if len(members) < group:
                 members = np.concatenate([members, order[: group - len(members)]])
             inside = np.isin(assign, members)
-            outsiders = np.flatnonzero((assign < 0) & (model.value > 0) & (model.hours <= model.max_hours[members].max()))
+            outsiders = np.flatnonzero(
+                (assign < 0) & (model.value > 0) & (model.hours <= model.max_hours[members].max())
+            )
             outsiders = outsiders[np.argsort(-density[outsiders], kind="stable")[:_OUTSIDERS]]
             accounts = np.concatenate([np.flatnonzero(inside), outsiders])
             sub = _submodel(model, accounts, members, int((assign >= 0).sum() - inside.sum()))
@@ -404,7 +411,9 @@ def _improve(model: _Model, assign: np.ndarray, bound: float, deadline: float, g
             for j, i in enumerate(accounts):
                 if assign[i] >= 0:
                     old[j] = int(np.flatnonzero(members == assign[i])[0])
-            result, _, _, _ = _assignment_milp(sub, np.arange(len(accounts)), min(deadline, time.perf_counter() + _SUB_SECONDS), _SUB_GAP)
+            result, _, _, _ = _assignment_milp(
+                sub, np.arange(len(accounts)), min(deadline, time.perf_counter() + _SUB_SECONDS), _SUB_GAP
+            )
             if result is None:
                 continue
             if _objective(sub, result) > _objective(sub, old) + 1e-9 * max(1.0, abs(bound)):
@@ -420,17 +429,28 @@ def _solve(model: _Model, deadline: float, gap: float) -> _Outcome | None:
     if pairs <= JOINT_PAIR_LIMIT:
         return _joint(model, deadline, gap)
     # Stage 1 is cheap but its gap adds to the final one, so it is solved tighter.
-    chosen, bound, _, infeasible = _choose_milp(model, deadline, gap / 4)
+    now = time.perf_counter()
+    chosen, bound, _, infeasible = _choose_milp(model, now + _CHOOSE_SHARE * (deadline - now), gap / 4)
     if infeasible:
         return None
     if chosen is None or bound is None:
         return _joint(model, deadline, gap)
-    assign = _greedy_assign(model, chosen)
-    if assign is None or int((assign >= 0).sum()) < model.min_total:
-        assign, _, _, _ = _assignment_milp(model, chosen, deadline, gap)
-        if assign is None:
-            return _joint(model, deadline, gap)
-    _fill(model, assign)
+    found: list[np.ndarray] = []
+    greedy = _greedy_assign(model, chosen)
+    if greedy is not None and int((greedy >= 0).sum()) >= model.min_total:
+        _fill(model, greedy)
+        found.append(greedy)
+    # HiGHS rarely proves a packing of a few hundred accounts optimal, but its incumbent after a
+    # short while, once filled, beats the greedy packing; a slice of the time is all it gets.
+    now = time.perf_counter()
+    share = _ASSIGN_SHARE if found else 1.0
+    assigned, _, _, _ = _assignment_milp(model, chosen, now + share * (deadline - now), gap / 2)
+    if assigned is not None:
+        _fill(model, assigned)
+        found.append(assigned)
+    if not found:
+        return _joint(model, deadline, gap)
+    assign = max(found, key=lambda a: _objective(model, a))
     _improve(model, assign, bound, deadline, gap)
     _drop_worthless(model, assign)
     return _Outcome(assign, bound, "choose_then_assign")
@@ -546,7 +566,7 @@ def _run(data: _Accounts, kam_list: list[tuple[str, int, float]], policy: Select
         conflicts.append(
             Conflict("must_include_exceeds_hours", {"hours": must_hours, "capacity": float(max_hours.sum())})
         )
-    for i in must:
+    for i in must.tolist():
         if kam_list and data.hours[i] > largest + _EPS:
             conflicts.append(
                 Conflict(

@@ -114,9 +114,7 @@ def test_a_kam_cannot_post_decisions(proposal: SelectionProposal, kam_alice: Use
 def test_the_export_is_a_workbook_with_every_account(proposal: SelectionProposal, director: User) -> None:
     response = _client(director).get(f"/selection/proposals/{proposal.pk}/export.xlsx")
 
-    workbook = load_workbook(
-        io.BytesIO(b"".join(response.streaming_content if response.streaming else [response.content]))
-    )
+    workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook["Proposal"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Code", "Name", "Recommended", "Proposed KAM")
     assert [row[0] for row in rows[1:]] == ["ACME", "BOREAL", "COBALT", "ACME-IB", "DELTA"]

@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
-from scipy import sparse  # type: ignore[import-untyped]
-from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kam_engine.selection_policy import KamCapacity, SelectionPolicy
 
@@ -35,18 +35,20 @@ __all__ = ["JOINT_PAIR_LIMIT", "Conflict", "PortfolioChoice", "choose_portfolio"
 # pairs took 37 s to reach 0.8 %), so the choose-then-assign decomposition takes over.
 JOINT_PAIR_LIMIT = 4000
 
-# The re-solve with one more KAM may only start once the main solve has had this share of the time.
+# The main solve's share of the time limit; pricing one more KAM re-solves in what is left.
 _MAIN_SHARE = 0.6
+# The extra KAM's code cannot clash with a username.
 _EXTRA_KAM = "\x00extra_kam"
 _EPS = 1e-9
-# The improvement search re-solves _GROUP KAMs at a time with the _OUTSIDERS densest unchosen accounts.
+# Stage 1 is usually done in a tenth of a second, but once stalled for seconds near its tolerance.
+_CHOOSE_SHARE = 0.25
+# Stage 2's assignment MILP gets this share of the time left; the improvement search the rest.
+_ASSIGN_SHARE = 0.3
+# The improvement search re-solves _GROUP KAMs at a time with the _OUTSIDERS densest unchosen
+# accounts; small enough for HiGHS to find a good packing within _SUB_SECONDS.
 _GROUP = 2
 _OUTSIDERS = 30
 _SUB_SECONDS = 0.1
-# Stage 2's assignment MILP gets this share of the time left; the improvement search the rest.
-_ASSIGN_SHARE = 0.3
-# Stage 1 is usually done in a tenth of a second, but may stall near its tolerance.
-_CHOOSE_SHARE = 0.25
 _SUB_GAP = 1e-3
 
 Status = Literal["optimal", "feasible", "infeasible"]
@@ -294,6 +296,8 @@ def _choose_milp(model: _Model, deadline: float, gap: float) -> tuple[np.ndarray
     than counting the bonus for every account.
     """
     n = model.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0.0, False, model.min_total > 0
     kams = len(model.max_hours)
     keepers = [
         i
@@ -680,6 +684,12 @@ def choose_portfolio(
         Status, objective, bound and gap, a decision with a reason code per account, the
         marginal account, each KAM's load and, when infeasible, the conflicts.
 
+    Raises
+    ------
+    ValueError
+        When a column is missing, an account or a KAM is listed twice, or a value or hours
+        figure is missing.
+
     Examples
     --------
     >>> from kam_engine.selection_policy import CapacityConfig, ObjectiveConfig
@@ -701,6 +711,8 @@ def choose_portfolio(
     data = _read(candidates)
     limit = policy.objective.time_limit_seconds
     kam_list = resolve_kams(kams, policy)
+    if len({code for code, _, _ in kam_list}) != len(kam_list):
+        raise ValueError("kams lists a KAM more than once")
     main_deadline = start + (_MAIN_SHARE * limit if value_of_one_more_kam else limit)
     run = _run(data, kam_list, policy, main_deadline)
     extra: float | None = None

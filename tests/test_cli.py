@@ -24,6 +24,7 @@ def test_help_lists_the_commands_without_starting_django(tmp_path: Path) -> None
         "demo",
         "import",
         "analyze",
+        "select",
         "serve",
         "createuser",
     ]

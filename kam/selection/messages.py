@@ -51,6 +51,13 @@ def conflict_message(code: str, params: dict[str, Any]) -> str:
             "The must-include accounts %(accounts)s cannot be shared among the KAMs "
             "within each KAM's hours and accounts."
         ),
+        "min_key_accounts_cannot_be_packed": _(
+            "At least %(min)s key accounts are wanted, but no choice of that many fits each KAM's hours and accounts."
+        ),
+        "no_solution_within_time_limit": _(
+            "The optimiser found no portfolio within its %(seconds)s-second time limit: "
+            "raise objective.time_limit_seconds or relax the capacity."
+        ),
     }
     template = messages.get(code)
     if template is None:

@@ -36,7 +36,7 @@ from kam.selection.actions import (
 )
 from kam.selection.choices import Decision, PolicyStatus, RoundStatus
 from kam.selection.exports import list_reasons, proposal_lines, proposal_workbook
-from kam.selection.forms import DecisionForm, PolicyDraftForm, RatingRoundForm
+from kam.selection.forms import DecisionForm, PolicyDraftForm, PolicyQuickForm, RatingRoundForm
 from kam.selection.messages import line_reason, proposal_conflicts
 from kam.selection.models import ProposalLine, Rating, SelectionPolicyVersion, SelectionProposal
 from kam.selection.queries import (
@@ -281,24 +281,38 @@ def policy_detail(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 def policy_new(request: HttpRequest) -> HttpResponse:
-    """Draft a new version, starting from the policy in force."""
+    """Draft a new version from the policy in force: the quick form (weights, cut-offs, capacity, lists) or TOML."""
     user = _director(request)
+    current = default_policy_version(acting_user=user)
+    quick = PolicyQuickForm(current.document)
+    text = PolicyDraftForm(initial={"text": dump_policy(policy_of(current))})
     if request.method == "POST":
-        form = PolicyDraftForm(request.POST)
+        is_quick = request.POST.get("form") == "quick"
+        form: PolicyQuickForm | PolicyDraftForm
+        if is_quick:
+            form = quick = PolicyQuickForm(current.document, request.POST)
+        else:
+            form = text = PolicyDraftForm(request.POST)
         if form.is_valid():
+            document = form.cleaned_data["document"] if is_quick else form.cleaned_data["text"]
             try:
-                version = do_create_policy_version(
-                    form.cleaned_data["text"], notes=form.cleaned_data["notes"], acting_user=user
-                )
+                version = do_create_policy_version(document, notes=form.cleaned_data["notes"], acting_user=user)
             except SelectionError as error:
-                form.add_error("text", str(error))
+                form.add_error(None, str(error))
             else:
                 messages.success(request, _("Draft v%(version)s saved.") % {"version": version.version})
                 return redirect(version)
-    else:
-        current = default_policy_version(acting_user=user)
-        form = PolicyDraftForm(initial={"text": dump_policy(policy_of(current))})
-    return render(request, "selection/policy_form.html", {"form": form})
+    return render(
+        request,
+        "selection/policy_form.html",
+        {
+            "current": current,
+            "quick": quick,
+            "form": text,
+            "attractiveness_fields": quick.weight_fields("attractiveness"),
+            "strength_fields": quick.weight_fields("strength"),
+        },
+    )
 
 
 @login_required

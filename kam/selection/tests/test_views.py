@@ -187,3 +187,40 @@ def test_the_overview_runs_a_new_proposal(small_policy_version: SelectionPolicyV
     assert response["Location"] == f"/selection/proposals/{proposal.pk}/"
     assert proposal.policy == small_policy_version
     assert json.loads(json.dumps(proposal.solver))["status"] == "optimal"
+
+
+def test_the_quick_form_changes_weights_and_capacity_into_a_draft(
+    small_policy_version: SelectionPolicyVersion, director: User
+) -> None:
+    client = _client(director)
+    fields = {
+        "form": "quick",
+        "weight_revenue": "100",
+        "weight_share_of_wallet": "100",
+        "attractiveness_cutoff": "6",
+        "strength_cutoff": "4",
+        "max_accounts_per_kam": "3",
+        "max_hours_per_kam": "450",
+        "min_key_accounts": "1",
+        "max_key_accounts": "20",
+        "objective": "profit",
+        "stability_bonus": "0.05",
+        "must_include": "ACME: Framework contract",
+        "must_exclude": "",
+        "notes": "Profit first",
+    }
+
+    unbalanced = client.post("/selection/policies/new/", {**fields, "weight_revenue": "90"})
+    no_reason = client.post("/selection/policies/new/", {**fields, "must_include": "ACME"})
+    saved = client.post("/selection/policies/new/", fields)
+
+    assert "the weights of the attractiveness axis sum to 90, not 100" in unbalanced.content.decode()
+    assert "line 1: write CODE: reason" in no_reason.content.decode()
+    assert saved.status_code == 302
+    draft = SelectionPolicyVersion.objects.get(version=2)
+    assert draft.document["quadrants"]["attractiveness_cutoff"] == 6.0
+    assert draft.document["capacity"]["max_accounts_per_kam"] == 3
+    assert draft.document["capacity"]["kams"] == SMALL_POLICY["capacity"]["kams"]
+    assert draft.document["objective"]["value"] == "profit"
+    assert draft.document["must_include"] == [{"code": "ACME", "reason": "Framework contract"}]
+    assert (draft.status, draft.notes) == (PolicyStatus.DRAFT, "Profit first")

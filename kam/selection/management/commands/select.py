@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,25 @@ from kam.selection.choices import PolicySource
 from kam.selection.exports import proposal_as_dict
 from kam.selection.models import RatingRound
 from kam_engine.selection_policy import SelectionPolicyError, load_selection_policy
+
+
+@contextlib.contextmanager
+def _native_output_to_stderr() -> Iterator[None]:
+    """Send what native code (HiGHS) prints to stdout to stderr, so `--json` stays parseable."""
+    sys.stdout.flush()
+    try:
+        stdout = sys.__stdout__.fileno() if sys.__stdout__ else 1
+        saved = os.dup(stdout)
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured output): nothing to guard
+        yield
+        return
+    try:
+        os.dup2(sys.__stderr__.fileno() if sys.__stderr__ else 2, stdout)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, stdout)
+        os.close(saved)
 
 
 def _date(text: str) -> dt.date:
@@ -60,9 +82,10 @@ class Command(BaseCommand):
                 sys.stderr.write(message + "\n")
 
         try:
-            proposal = do_create_proposal(
-                version=version, analysis=analysis, rating_round=rating_round, acting_user=None, progress=progress
-            )
+            with _native_output_to_stderr():
+                proposal = do_create_proposal(
+                    version=version, analysis=analysis, rating_round=rating_round, acting_user=None, progress=progress
+                )
         except SelectionError as error:
             raise CommandError(str(error)) from error
         data = proposal_as_dict(proposal)

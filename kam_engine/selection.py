@@ -288,6 +288,50 @@ def _assignment_milp(
     return assign, bound, result.status != 0, False
 
 
+# At most this many large-account cuts in stage 1: enough to capture the per-KAM packing limits
+# (every H / k of the KAMs' capacities), few enough to keep the knapsack fast.
+_MAX_CUTS = 40
+
+
+def _large_account_cuts(model: _Model) -> tuple[sparse.coo_array, np.ndarray]:
+    """Valid inequalities that bring the per-KAM packing into the aggregate choice.
+
+    An account needing more than ``t`` hours takes more than ``t`` of a KAM's ``H`` hours, so a
+    KAM holds fewer than ``H / t`` of them: at most ``min(max_accounts, ceil(H / t) − 1)``. Hence
+    Σ_{hours > t} chosen ≤ Σ_KAMs that number, for any ``t`` — true of every real assignment, so
+    the bound stays valid, and far tighter when accounts are large next to a KAM's hours (five
+    accounts of 130 hours do not fit 600 hours, although 40 of them fit 8 × 600 in aggregate).
+    """
+    n = model.size
+    thresholds = sorted(
+        {
+            float(hours) / k
+            for hours, accounts in zip(model.max_hours, model.max_accounts, strict=True)
+            for k in range(1, int(accounts) + 1)
+            if hours > 0
+        }
+    )
+    rows: list[np.ndarray] = []
+    limits: list[float] = []
+    for threshold in thresholds:
+        larger = model.hours > threshold + _EPS
+        if not larger.any():
+            continue
+        per_kam = np.minimum(model.max_accounts, np.ceil(model.max_hours / threshold - _EPS) - 1)
+        limit = float(np.maximum(per_kam, 0).sum())
+        if limit >= larger.sum():
+            continue  # the cut could never bind
+        rows.append(larger.astype(float))
+        limits.append(limit)
+    if len(rows) > _MAX_CUTS:
+        # Keep an even spread over the range of thresholds.
+        keep = np.linspace(0, len(rows) - 1, _MAX_CUTS).round().astype(int)
+        rows, limits = [rows[i] for i in keep], [limits[i] for i in keep]
+    if not rows:
+        return sparse.coo_array((0, n)), np.zeros(0)
+    return sparse.coo_array(np.vstack(rows)), np.asarray(limits, dtype=float)
+
+
 def _choose_milp(model: _Model, deadline: float, gap: float) -> tuple[np.ndarray | None, float | None, bool, bool]:
     """Stage 1: choose accounts under the aggregate capacity; its bound is a bound of the real problem.
 
@@ -325,10 +369,19 @@ def _choose_milp(model: _Model, deadline: float, gap: float) -> tuple[np.ndarray
         sparse.coo_array((model.hours[keep_idx], (keep_kam, keep_cols)), shape=(kams, n + m)),
         sparse.coo_array((np.ones(m), (keep_kam, keep_cols)), shape=(kams, n + m)),
     ]
+    cut_rows, cut_limits = _large_account_cuts(model)
+    if cut_rows.shape[0]:
+        blocks.append(sparse.hstack([cut_rows, sparse.coo_array((cut_rows.shape[0], m))]))
     slots = min(int(model.max_accounts.sum()), model.max_total)
-    lower = np.concatenate([[-np.inf, float(model.min_total)], np.full(m + 2 * kams, -np.inf)])
+    lower = np.concatenate([[-np.inf, float(model.min_total)], np.full(m + 2 * kams + len(cut_limits), -np.inf)])
     upper = np.concatenate(
-        [[float(model.max_hours.sum()), float(slots)], np.zeros(m), model.max_hours, model.max_accounts.astype(float)]
+        [
+            [float(model.max_hours.sum()), float(slots)],
+            np.zeros(m),
+            model.max_hours,
+            model.max_accounts.astype(float),
+            cut_limits,
+        ]
     )
     c = -np.concatenate([model.value, model.bonus * model.value[keep_idx]])
     result = milp(

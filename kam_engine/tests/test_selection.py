@@ -440,3 +440,16 @@ def test_it_bounds_the_enumerated_optimum_when_it_decomposes(
     assert optimum <= choice.bound + 1e-6
     if choice.method == "choose_then_assign" and choice.status == "optimal":
         assert abs(choice.objective - optimum) <= 1e-6
+
+
+def test_its_bound_knows_that_large_accounts_do_not_pack_into_a_kam() -> None:
+    # Four 60-hour accounts and two KAMs of 100 hours: 240 hours would fit 200 in aggregate
+    # three at a time, but a KAM holds only one of them, so two is the optimum and the bound.
+    table = accounts([(code, 1.0, 60.0, True, None) for code in ("a", "b", "c", "d")])
+    with patch("kam_engine.selection.JOINT_PAIR_LIMIT", -1):
+        choice = choose_portfolio(
+            table, [KamCapacity("ann"), KamCapacity("bob")], make_policy(max_hours=100.0), value_of_one_more_kam=False
+        )
+
+    assert choice.method == "choose_then_assign"
+    assert (choice.status, choice.objective, choice.bound, choice.gap) == ("optimal", 2.0, 2.0, 0.0)

@@ -20,6 +20,7 @@ __all__ = [
     "ShapiroConfig",
     "load_policy",
     "parse_policy",
+    "read_policy_file",
 ]
 
 DEFAULT_RATES: dict[str, float] = {
@@ -155,10 +156,15 @@ def load_policy(path: Path | None) -> AnalysisPolicy:
     """
     if path is None:
         return AnalysisPolicy()
+    return parse_policy(read_policy_file(path, PolicyError), str(path))
+
+
+def read_policy_file(path: Path, error_type: type[ValueError]) -> dict[str, Any]:
+    """Parse a policy TOML file, raising ``error_type`` with the file's name when it cannot be read."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise PolicyError(f"{path}: policy file not found") from error
+        raise error_type(f"{path}: policy file not found") from error
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise PolicyError(f"{path}: not a valid TOML file: {error}") from error
-    return parse_policy(data, str(path))
+        raise error_type(f"{path}: not a valid TOML file: {error}") from error
+    return data

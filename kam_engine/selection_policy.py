@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import tomli_w
+
+from kam_engine.config import read_policy_file
 
 __all__ = [
     "AXES",
@@ -605,13 +606,7 @@ def load_selection_policy(path: Path | None) -> SelectionPolicy:
     """Read a selection policy TOML file; ``None`` gives the defaults."""
     if path is None:
         return SelectionPolicy()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise SelectionPolicyError(f"{path}: policy file not found") from error
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SelectionPolicyError(f"{path}: not a valid TOML file: {error}") from error
-    return parse_selection_policy(data, str(path))
+    return parse_selection_policy(read_policy_file(path, SelectionPolicyError), str(path))
 
 
 def _criterion_to_dict(criterion: Criterion) -> dict[str, Any]:

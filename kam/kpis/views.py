@@ -131,7 +131,7 @@ def _headers(sort: str) -> list[dict[str, Any]]:
     return headers
 
 
-def _separators() -> str:
+def plotly_separators() -> str:
     """Plotly's ``separators``: the decimal then the thousands separator of the current locale."""
     return f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}"
 
@@ -166,7 +166,7 @@ def _pareto_chart(analysis: PortfolioAnalysis) -> dict[str, Any]:
     return {
         "points": [[0.0, 0.0], *analysis.pareto_curve] if analysis.pareto_curve else [],
         "threshold": 0.8,
-        "separators": _separators(),
+        "separators": plotly_separators(),
         "labels": {
             "x": _("Cumulative share of accounts (largest first)"),
             "y": _("Cumulative share of gross margin") if by_margin else _("Cumulative share of revenue"),
@@ -196,7 +196,7 @@ def _whale_chart(analysis: PortfolioAnalysis) -> dict[str, Any]:
     return {
         "points": points,
         "peak": peak,
-        "separators": _separators(),
+        "separators": plotly_separators(),
         "labels": {
             "x": _("Cumulative share of accounts (most profitable first)"),
             "y": _("Cumulative share of customer profit"),
@@ -242,7 +242,7 @@ def _shapiro_chart(rows: QuerySet[AccountAnalysis], analysis: PortfolioAnalysis)
     return {
         "groups": sorted(groups.values(), key=lambda group: order.index(group["key"]) if group["key"] in order else 9),
         "cutoffs": {"price": shapiro.get("price_cutoff", 1.0), "cost": shapiro.get("cost_cutoff", 1.0)},
-        "separators": _separators(),
+        "separators": plotly_separators(),
         "labels": {
             "x": _("Cost-to-serve index (1 = portfolio average)"),
             "y": _("Net-price index (1 = portfolio average)"),
@@ -375,13 +375,13 @@ def account_figures_context(analysis: AccountAnalysis | None) -> dict[str, Any]:
             "labels": [label for label, _cost, _muted in chart_rows],
             "values": [cost for _label, cost, _muted in chart_rows],
             "muted": [muted for _label, _cost, muted in chart_rows],
-            "separators": _separators(),
+            "separators": plotly_separators(),
             "axis": _("Cost"),
         },
         "monthly_chart": {
             "months": [_month_label(month) for month, _revenue in monthly],
             "values": [revenue for _month, revenue in monthly],
-            "separators": _separators(),
+            "separators": plotly_separators(),
             "axis": _("Revenue"),
         },
     }

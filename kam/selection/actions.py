@@ -68,11 +68,17 @@ def do_create_policy_version(
         policy = parse_selection_policy(document, _("policy"))
     except SelectionPolicyError as error:
         raise SelectionError(str(error)) from error
+    return _store_version(policy_to_dict(policy), source=source, notes=notes, acting_user=acting_user)
+
+
+def _store_version(
+    document: dict[str, Any], *, source: str, notes: str, acting_user: User | None
+) -> SelectionPolicyVersion:
     version = SelectionPolicyVersion.objects.create(
         version=_next_version(),
         status=PolicyStatus.DRAFT,
         source=source,
-        document=policy_to_dict(policy),
+        document=document,
         notes=notes,
         created_by=acting_user,
     )
@@ -135,15 +141,7 @@ def do_ensure_policy_version(
     for version in SelectionPolicyVersion.objects.order_by("-version"):
         if version.document == document:
             return version
-    version = SelectionPolicyVersion.objects.create(
-        version=_next_version(), status=PolicyStatus.DRAFT, source=source, document=document, created_by=acting_user
-    )
-    record_audit(
-        actor=acting_user,
-        action="selection_policy.create",
-        instance=version,
-        changes={"version": [None, version.version], "source": [None, source]},
-    )
+    version = _store_version(document, source=source, notes="", acting_user=acting_user)
     if not SelectionPolicyVersion.objects.filter(status=PolicyStatus.APPROVED).exists():
         _approve(version, acting_user)
     return version

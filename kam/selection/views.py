@@ -15,12 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from kam.key_accounts.choices import Tier
 from kam.kpis.queries import latest_portfolio_analysis
+from kam.kpis.views import plotly_separators
 from kam.selection.actions import (
     LineDecision,
     RatingInput,
@@ -136,7 +136,7 @@ def _matrix_chart(proposal: SelectionProposal, lines: list[ProposalLine]) -> dic
             "attractiveness": quadrants.get("attractiveness_cutoff", 5.0),
             "strength": quadrants.get("strength_cutoff", 5.0),
         },
-        "separators": f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}",
+        "separators": plotly_separators(),
         "labels": {
             "x": _("Our relative strength (0–10)"),
             "y": _("Account attractiveness (0–10)"),

@@ -166,18 +166,57 @@
     return { tickvals: values, tickformat: ".3~f" };
   }
 
+  // Bubble charts (the Shapiro matrix, the selection matrix): one trace per quadrant, area ∝ revenue.
+  function bubbleSizeref(groups) {
+    var maxRevenue = 0;
+    groups.forEach(function (group) {
+      group.revenue.forEach(function (value) { maxRevenue = Math.max(maxRevenue, value); });
+    });
+    return maxRevenue > 0 ? (2 * maxRevenue) / (46 * 46) : 1;
+  }
+
+  function bubbleMarker(group, sizeref, color, line) {
+    return {
+      size: group.revenue.map(function (value) { return Math.max(value, 0); }),
+      sizemode: "area", sizeref: sizeref, sizemin: 6, opacity: 0.78, color: color, line: line,
+    };
+  }
+
+  function quadrantCorner(data, colors, key, x, y) {
+    return {
+      xref: "paper", yref: "paper", x: x, y: y, xanchor: x < 0.5 ? "left" : "right",
+      yanchor: y < 0.5 ? "bottom" : "top", showarrow: false, text: "<b>" + escapeText(data.labels.quadrants[key]) + "</b>",
+      font: { size: 13, color: colors[key] }, opacity: 0.75,
+    };
+  }
+
+  function drawBubbles(element, data, traces, extra) {
+    Plotly.newPlot(element, traces, layout(data, Object.assign({
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
+      margin: { l: 60, r: 16, t: 36, b: 52 },
+      hovermode: "closest",
+    }, extra)), CONFIG);
+    // A click on a bubble opens its account (customdata[1] is the account's URL).
+    element.on("plotly_click", function (event) {
+      var point = event.points && event.points[0];
+      if (point && point.customdata) {
+        window.location.assign(point.customdata[1]);
+      }
+    });
+  }
+
   function shapiro(element, data) {
-    var allX = [], allY = [], maxRevenue = 0;
+    var allX = [], allY = [];
     data.groups.forEach(function (group) {
       allX = allX.concat(group.x);
       allY = allY.concat(group.y);
-      group.revenue.forEach(function (value) { maxRevenue = Math.max(maxRevenue, value); });
     });
     var log = allX.concat(allY).every(function (value) { return value > 0; })
       && data.cutoffs.cost > 0 && data.cutoffs.price > 0;
     var xRange = centredRange(allX, data.cutoffs.cost, log);
     var yRange = centredRange(allY, data.cutoffs.price, log);
-    var sizeref = maxRevenue > 0 ? (2 * maxRevenue) / (46 * 46) : 1;
+    var sizeref = bubbleSizeref(data.groups);
     var traces = data.groups.map(function (group) {
       return {
         type: "scatter", mode: "markers", name: group.name, x: group.x, y: group.y,
@@ -185,26 +224,12 @@
         customdata: group.codes.map(function (code, index) {
           return [escapeText(code), group.urls[index], group.revenue[index]];
         }),
-        marker: {
-          size: group.revenue.map(function (value) { return Math.max(value, 0); }),
-          sizemode: "area", sizeref: sizeref, sizemin: 6, opacity: 0.78,
-          color: QUADRANT_COLORS[group.key] || QUADRANT_COLORS[""], line: { color: "#ffffff", width: 1 },
-        },
+        marker: bubbleMarker(group, sizeref, QUADRANT_COLORS[group.key] || QUADRANT_COLORS[""], { color: "#ffffff", width: 1 }),
         hovertemplate: "<b>%{text}</b> · %{customdata[0]}<br>" + data.labels.revenue + ": %{customdata[2]:,.0f}<br>"
           + data.labels.price + ": %{y:.2f}<br>" + data.labels.cost + ": %{x:.2f}<extra>%{fullData.name}</extra>",
       };
     });
-    var corner = function (key, x, y) {
-      return {
-        xref: "paper", yref: "paper", x: x, y: y, xanchor: x < 0.5 ? "left" : "right",
-        yanchor: y < 0.5 ? "bottom" : "top", showarrow: false, text: "<b>" + escapeText(data.labels.quadrants[key]) + "</b>",
-        font: { size: 13, color: QUADRANT_COLORS[key] }, opacity: 0.75,
-      };
-    };
-    Plotly.newPlot(element, traces, layout(data, {
-      showlegend: true,
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
-      margin: { l: 60, r: 16, t: 36, b: 52 },
+    drawBubbles(element, data, traces, {
       xaxis: axis(data.labels.x, Object.assign({ type: log ? "log" : "linear", range: xRange }, log ? logTicks(xRange) : {})),
       yaxis: axis(data.labels.y, Object.assign({ type: log ? "log" : "linear", range: yRange }, log ? logTicks(yRange) : {})),
       shapes: [
@@ -212,18 +237,11 @@
         dashedLine({ xref: "paper", x0: 0, x1: 1, yref: "y", y0: data.cutoffs.price, y1: data.cutoffs.price }),
       ],
       annotations: [
-        corner("passive", 0.01, 0.99),
-        corner("carriage_trade", 0.99, 0.99),
-        corner("bargain_basement", 0.01, 0.01),
-        corner("aggressive", 0.99, 0.01),
+        quadrantCorner(data, QUADRANT_COLORS, "passive", 0.01, 0.99),
+        quadrantCorner(data, QUADRANT_COLORS, "carriage_trade", 0.99, 0.99),
+        quadrantCorner(data, QUADRANT_COLORS, "bargain_basement", 0.01, 0.01),
+        quadrantCorner(data, QUADRANT_COLORS, "aggressive", 0.99, 0.01),
       ],
-      hovermode: "closest",
-    }), CONFIG);
-    element.on("plotly_click", function (event) {
-      var point = event.points && event.points[0];
-      if (point && point.customdata) {
-        window.location.assign(point.customdata[1]);
-      }
     });
   }
 
@@ -255,11 +273,7 @@
 
 
   function matrix(element, data) {
-    var maxRevenue = 0;
-    data.groups.forEach(function (group) {
-      group.revenue.forEach(function (value) { maxRevenue = Math.max(maxRevenue, value); });
-    });
-    var sizeref = maxRevenue > 0 ? (2 * maxRevenue) / (46 * 46) : 1;
+    var sizeref = bubbleSizeref(data.groups);
     var traces = data.groups.map(function (group) {
       return {
         type: "scatter", mode: "markers", name: group.name, x: group.x, y: group.y,
@@ -267,31 +281,16 @@
         customdata: group.codes.map(function (code, index) {
           return [escapeText(code), group.urls[index], group.revenue[index], group.selected[index] ? data.labels.selected : ""];
         }),
-        marker: {
-          size: group.revenue.map(function (value) { return Math.max(value, 0); }),
-          sizemode: "area", sizeref: sizeref, sizemin: 6, opacity: 0.78,
-          color: TIER_COLORS[group.key] || "#6b7280",
-          // A dark ring marks the accounts the optimiser proposes as key accounts.
-          line: {
-            color: group.selected.map(function (selected) { return selected ? "#111827" : "#ffffff"; }),
-            width: group.selected.map(function (selected) { return selected ? 2.5 : 1; }),
-          },
-        },
+        // A dark ring marks the accounts the optimiser proposes as key accounts.
+        marker: bubbleMarker(group, sizeref, TIER_COLORS[group.key] || "#6b7280", {
+          color: group.selected.map(function (selected) { return selected ? "#111827" : "#ffffff"; }),
+          width: group.selected.map(function (selected) { return selected ? 2.5 : 1; }),
+        }),
         hovertemplate: "<b>%{text}</b> · %{customdata[0]}<br>" + data.labels.revenue + ": %{customdata[2]:,.0f}<br>"
           + data.labels.attractiveness + ": %{y:.2f}<br>" + data.labels.strength + ": %{x:.2f}<br>%{customdata[3]}<extra>%{fullData.name}</extra>",
       };
     });
-    var corner = function (key, x, y) {
-      return {
-        xref: "paper", yref: "paper", x: x, y: y, xanchor: x < 0.5 ? "left" : "right",
-        yanchor: y < 0.5 ? "bottom" : "top", showarrow: false, text: "<b>" + escapeText(data.labels.quadrants[key]) + "</b>",
-        font: { size: 13, color: TIER_COLORS[key] }, opacity: 0.75,
-      };
-    };
-    Plotly.newPlot(element, traces, layout(data, {
-      showlegend: true,
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
-      margin: { l: 60, r: 16, t: 36, b: 52 },
+    drawBubbles(element, data, traces, {
       xaxis: axis(data.labels.x, { range: [-0.3, 10.3], zeroline: false }),
       yaxis: axis(data.labels.y, { range: [-0.3, 10.3], zeroline: false }),
       shapes: [
@@ -299,18 +298,11 @@
         dashedLine({ xref: "paper", x0: 0, x1: 1, yref: "y", y0: data.cutoffs.attractiveness, y1: data.cutoffs.attractiveness }),
       ],
       annotations: [
-        corner("star", 0.01, 0.99),
-        corner("strategic", 0.99, 0.99),
-        corner("streamline", 0.01, 0.01),
-        corner("status", 0.99, 0.01),
+        quadrantCorner(data, TIER_COLORS, "star", 0.01, 0.99),
+        quadrantCorner(data, TIER_COLORS, "strategic", 0.99, 0.99),
+        quadrantCorner(data, TIER_COLORS, "streamline", 0.01, 0.01),
+        quadrantCorner(data, TIER_COLORS, "status", 0.99, 0.01),
       ],
-      hovermode: "closest",
-    }), CONFIG);
-    element.on("plotly_click", function (event) {
-      var point = event.points && event.points[0];
-      if (point && point.customdata) {
-        window.location.assign(point.customdata[1]);
-      }
     });
   }
 

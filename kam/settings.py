@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "kam.imports",
     "kam.kpis",
     "kam.selection",
+    "kam.plans",
+    "kam.touchpoints",
+    "kam.opportunities",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", include("kam.key_accounts.urls")),
     path("", include("kam.kpis.urls")),
     path("", include("kam.selection.urls")),
+    path("", include("kam.plans.urls")),
+    path("", include("kam.touchpoints.urls")),
+    path("", include("kam.opportunities.urls")),
 ]

@@ -6,6 +6,9 @@ pytest_plugins = [
     "kam.key_accounts.tests.fixtures",
     "kam.kpis.tests.fixtures",
     "kam.selection.tests.fixtures",
+    "kam.plans.tests.fixtures",
+    "kam.touchpoints.tests.fixtures",
+    "kam.opportunities.tests.fixtures",
 ]
 
 # Importing the WSGI module starts the app (and WhiteNoise, which warns without collected

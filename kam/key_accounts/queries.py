@@ -43,3 +43,17 @@ def access_account_by_code(user: AnyUser, code: str) -> Account:
         return visible_accounts(user).get(code=code)
     except Account.DoesNotExist:
         raise Http404(_("No account with this code.")) from None
+
+
+def can_manage_account(user: AnyUser, account: Account) -> bool:
+    """Directors, administrators and the account's owner (its KAM) edit its plan, map and pipeline."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.sees_all_accounts or account.owner_id == user.pk
+
+
+def is_on_account_team(user: AnyUser, account: Account) -> bool:
+    """Whether ``user`` is on the account's cross-functional team (team members log touchpoints)."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return AccountTeamMember.objects.filter(account=account, user=user).exists()

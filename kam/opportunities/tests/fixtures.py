@@ -1,0 +1,1 @@
+"""Fixtures of the opportunities app, built through its actions."""

@@ -1,0 +1,1 @@
+"""Fixtures of the plans app, built through its actions."""

@@ -1,0 +1,1 @@
+"""Fixtures of the touchpoints app, built through its actions."""

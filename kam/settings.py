@@ -40,6 +40,20 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """Parse a whole-number variable; anything else (or below ``minimum``) is a configuration error."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Parse a comma-separated list variable."""
     raw = os.environ.get(name)
@@ -71,6 +85,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 FACTS_URL = env_str("KAM_FACTS_URL", f"duckdb://{DATA_DIR / 'facts.duckdb'}")
+# A contact not touched for this many days is flagged on the relationship map.
+CONTACT_STALE_DAYS = env_int("KAM_CONTACT_STALE_DAYS", 90, minimum=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kam.core.audit import record_audit
+from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
 from kam.core.upserts import UpsertResult, index_by, layer_by_parent, upsert_objects
-from kam.key_accounts.choices import AccountStatus, TeamRole
+from kam.key_accounts.choices import AccountStatus, Attitude, BuyingRole, RelationshipLevel, TeamRole
 from kam.key_accounts.models import Account, AccountTeamMember, Contact, Product, ProductLine
+from kam.key_accounts.queries import can_manage_account
 from kam.users.models import User
 
 Row = Mapping[str, Any]
@@ -237,3 +239,135 @@ def do_import_team_members(rows: Sequence[Row], provided: Iterable[str], *, acti
         action="account_team_member",
     )
     return result
+
+
+# --- the relationship map: contacts edited one at a time ---------------------------------
+
+CONTACT_FIELDS = (
+    "code",
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "email",
+    "phone",
+    "reports_to",
+    "buying_role",
+    "influence",
+    "attitude",
+    "relationship_owner",
+    "relationship_level",
+    "last_contact_at",
+)
+_CONTACT_CHOICES = {
+    "buying_role": (gettext_lazy("Buying role"), BuyingRole.values),
+    "attitude": (gettext_lazy("Attitude to us"), Attitude.values),
+    "relationship_level": (gettext_lazy("Relationship level"), RelationshipLevel.values),
+}
+
+
+def _check_manages(account: Account, acting_user: User) -> None:
+    if not can_manage_account(acting_user, account):
+        raise PermissionDenied(_("Only the account's key account manager or a director may edit its contacts."))
+
+
+def _validate_contact(account: Account, contact: Contact | None, values: Mapping[str, Any]) -> None:
+    """Raise a ``ValidationError`` keyed by field for everything wrong with ``values``."""
+    errors: dict[str, str] = {}
+    code = values.get("code") or ""
+    if not code.strip():
+        errors["code"] = _("Code: give the contact a code, unique within the account.")
+    elif account.contacts.filter(code=code).exclude(pk=contact.pk if contact else 0).exists():
+        errors["code"] = _("Code: %(code)s is already used by another contact of this account.") % {"code": code}
+    if not (values.get("last_name") or "").strip():
+        errors["last_name"] = _("Last name: give the contact's last name.")
+    influence = values.get("influence")
+    if influence is not None and not (isinstance(influence, int) and 1 <= influence <= 5):
+        errors["influence"] = _("Influence: must be a whole number from 1 to 5.")
+    for name, (label, allowed) in _CONTACT_CHOICES.items():
+        if values.get(name) and values[name] not in allowed:
+            errors[name] = _("%(field)s: %(value)s is not a known choice.") % {"field": label, "value": values[name]}
+    manager = values.get("reports_to")
+    if manager is not None:
+        if manager.account_id != account.pk:
+            errors["reports_to"] = _("Reports to: the manager must be a contact of the same account.")
+        elif contact is not None and manager.pk == contact.pk:
+            errors["reports_to"] = _("Reports to: a contact cannot report to themselves.")
+        elif contact is not None:
+            # Walk up from the new manager: meeting the contact again would close a cycle.
+            seen: set[int] = set()
+            current: Contact | None = manager
+            while current is not None and current.pk not in seen:
+                if current.reports_to_id == contact.pk:
+                    errors["reports_to"] = _(
+                        "Reports to: %(manager)s already reports, directly or not, to %(contact)s; "
+                        "that would make a cycle."
+                    ) % {"manager": manager, "contact": contact}
+                    break
+                seen.add(current.pk)
+                current = current.reports_to
+    if errors:
+        raise ValidationError(errors)
+
+
+def _contact_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    cleaned: dict[str, Any] = {}
+    for name in CONTACT_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in ("reports_to", "relationship_owner", "influence", "last_contact_at"):
+            cleaned[name] = value
+        else:
+            cleaned[name] = _text(value).strip()
+    return cleaned
+
+
+@transaction.atomic(durable=True)
+def do_add_contact(account: Account, values: Mapping[str, Any], *, acting_user: User) -> Contact:
+    """Add a person to the account's buying centre; ``values`` holds fields of ``CONTACT_FIELDS``."""
+    _check_manages(account, acting_user)
+    cleaned = _contact_values(values)
+    _validate_contact(account, None, cleaned)
+    contact = Contact.objects.create(account=account, **cleaned)
+    record_audit(
+        actor=acting_user,
+        action="contact.create",
+        instance=contact,
+        changes=diff_snapshots({}, snapshot_fields(contact, ("account", *CONTACT_FIELDS, "is_active"))),
+    )
+    return contact
+
+
+@transaction.atomic(durable=True)
+def do_update_contact(contact: Contact, values: Mapping[str, Any], *, acting_user: User) -> Contact:
+    """Change the fields given in ``values`` (of ``CONTACT_FIELDS``); the others keep their value."""
+    contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+    _check_manages(contact.account, acting_user)
+    cleaned = _contact_values(values)
+    merged = {name: getattr(contact, name) for name in CONTACT_FIELDS} | cleaned
+    _validate_contact(contact.account, contact, merged)
+    before = snapshot_fields(contact, CONTACT_FIELDS)
+    for name, value in cleaned.items():
+        setattr(contact, name, value)
+    changes = diff_snapshots(before, snapshot_fields(contact, CONTACT_FIELDS))
+    if changes:
+        contact.save()
+        record_audit(actor=acting_user, action="contact.update", instance=contact, changes=changes)
+    return contact
+
+
+@transaction.atomic(durable=True)
+def do_mark_contact_left(contact: Contact, *, acting_user: User) -> Contact:
+    """Record that the person has left the customer (kept on the map, greyed, for its history)."""
+    contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+    _check_manages(contact.account, acting_user)
+    if not contact.is_active:
+        raise ValidationError(_("%(contact)s is already recorded as having left the customer.") % {"contact": contact})
+    contact.is_active = False
+    contact.save(update_fields=["is_active", "updated_at"])
+    record_audit(actor=acting_user, action="contact.leave", instance=contact, changes={"is_active": [True, False]})
+    return contact

@@ -8,8 +8,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.key_accounts.choices import Tier
-from kam.key_accounts.models import Account
+from kam.key_accounts.actions import CONTACT_FIELDS
+from kam.key_accounts.choices import Attitude, BuyingRole, RelationshipLevel, Tier
+from kam.key_accounts.models import Account, Contact
 from kam.users.models import User
 
 
@@ -57,3 +58,61 @@ class AccountFilterForm(forms.Form):
         if data.get("key_accounts_only"):
             accounts = accounts.filter(is_key_account=True)
         return accounts
+
+
+class ContactForm(forms.Form):
+    """Add or edit one person of the buying centre on the relationship map.
+
+    The form checks types and choices; the action checks the rest (code unique within the
+    account, no reporting cycle) and its errors are put back on the fields.
+    """
+
+    code = forms.CharField(label=_("Code"), max_length=64, help_text=_("Unique within the account."))
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    department = forms.CharField(label=_("Department"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    reports_to = forms.ModelChoiceField(
+        label=_("Reports to"), required=False, queryset=Contact.objects.none(), empty_label=_("Nobody here")
+    )
+    buying_role = forms.ChoiceField(label=_("Buying role"), required=False, choices=[("", "—"), *BuyingRole.choices])
+    influence = forms.IntegerField(
+        label=_("Influence"), required=False, min_value=1, max_value=5, help_text=_("1 (little) to 5 (decisive).")
+    )
+    attitude = forms.ChoiceField(label=_("Attitude to us"), required=False, choices=[("", "—"), *Attitude.choices])
+    relationship_owner = forms.ModelChoiceField(
+        label=_("Our relationship owner"), required=False, queryset=User.objects.none(), empty_label="—"
+    )
+    relationship_level = forms.ChoiceField(
+        label=_("Relationship level"), required=False, choices=[("", "—"), *RelationshipLevel.choices]
+    )
+    last_contact_at = forms.DateField(
+        label=_("Last contact"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, account: Account, contact: Contact | None = None, **kwargs: Any) -> None:
+        if contact is not None and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+        # Ids stay unique when an edit form and the add form are on the page together.
+        kwargs.setdefault("auto_id", f"contact-{contact.code if contact else 'new'}-%s")
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.contact = contact
+        managers = account.contacts.order_by("last_name", "first_name", "code")
+        if contact is not None:
+            managers = managers.exclude(pk=contact.pk)
+        cast("forms.ModelChoiceField[Contact]", self.fields["reports_to"]).queryset = managers
+        # Our people on the account: its KAM, its team, and whoever owns the contact today.
+        team = Q(account_teams__account=account)
+        if account.owner_id is not None:
+            team |= Q(pk=account.owner_id)
+        if contact is not None and contact.relationship_owner_id is not None:
+            team |= Q(pk=contact.relationship_owner_id)
+        owners = User.objects.filter(team).distinct().order_by("first_name", "last_name", "username")
+        cast("forms.ModelChoiceField[User]", self.fields["relationship_owner"]).queryset = owners
+
+    def contact_values(self) -> dict[str, Any]:
+        """The cleaned values, as the contact actions take them; call after ``is_valid()``."""
+        return {name: self.cleaned_data[name] for name in CONTACT_FIELDS}

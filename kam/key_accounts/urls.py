@@ -6,4 +6,8 @@ app_name = "key_accounts"
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("accounts/<str:code>/", views.account_detail, name="account_detail"),
+    path("accounts/<str:code>/map/", views.relationship_map, name="relationship_map"),
+    path("accounts/<str:code>/map/contacts/", views.contact_add, name="contact_add"),
+    path("accounts/<str:code>/map/contacts/<str:contact_code>/", views.contact_edit, name="contact_edit"),
+    path("accounts/<str:code>/map/contacts/<str:contact_code>/left/", views.contact_leave, name="contact_leave"),
 ]

@@ -1,18 +1,32 @@
-"""HTML pages of the key-account domain: the account list (the home page) and the account page."""
+"""HTML pages of the key-account domain: the account list (the home page), the account page
+and its relationship map (the buying centre as an org chart, its coverage, contacts edited in place)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
-from kam.key_accounts.forms import AccountFilterForm
-from kam.key_accounts.queries import access_account_by_code, visible_accounts
+from kam.key_accounts import coverage
+from kam.key_accounts.actions import do_add_contact, do_mark_contact_left, do_update_contact
+from kam.key_accounts.forms import AccountFilterForm, ContactForm
+from kam.key_accounts.models import Account, Contact
+from kam.key_accounts.queries import access_account_by_code, can_manage_account, visible_accounts
 from kam.kpis.queries import latest_account_analysis
+from kam.users.models import User
 
 ACCOUNTS_PER_PAGE = 50
 
@@ -77,3 +91,193 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         "analysis": latest_account_analysis(account),
     }
     return render(request, "key_accounts/account_detail.html", context)
+
+
+# --- the relationship map -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapPerson:
+    """A contact as the map shows it: with the days since the last contact and whether that is stale."""
+
+    contact: Contact
+    days_ago: int | None
+    is_stale: bool
+
+
+def map_status_label(status: int) -> str:
+    """The translated name of an Altify map status (0–3)."""
+    return {
+        0: _("No contacts recorded"),
+        1: _("No key players known"),
+        2: _("Key players known, none supportive"),
+        3: _("A supportive key player"),
+    }[status]
+
+
+def finding_sentence(finding: coverage.Finding, names: Mapping[str, str]) -> str:
+    """The translated sentence of one coverage finding; ``names`` maps contact codes to names."""
+    people = ", ".join(names.get(code, code) for code in finding.params.get("codes", []))
+    count = len(finding.params.get("codes", []))
+    if finding.code == coverage.NO_ECONOMIC_BUYER:
+        return _("No economic buyer: nobody here is recorded as the person who releases the budget.")
+    if finding.code == coverage.NO_CHAMPION:
+        return _("No champion: nobody here is a coach or champion who sells for us inside the customer.")
+    if finding.code == coverage.SINGLE_THREADED:
+        if count:
+            return _(
+                "Single-threaded: only %(names)s carries the relationship (influence 4 or more, or a regular or "
+                "in-depth relationship with us)."
+            ) % {"names": people}
+        return _(
+            "Single-threaded: nobody carries the relationship yet (influence 4 or more, or a regular or "
+            "in-depth relationship with us)."
+        )
+    if finding.code == coverage.STALE_CONTACTS:
+        return ngettext(
+            "Stale: %(count)d contact not met for more than %(days)d days: %(names)s.",
+            "Stale: %(count)d contacts not met for more than %(days)d days: %(names)s.",
+            count,
+        ) % {"count": count, "days": finding.params["days"], "names": people}
+    if finding.code == coverage.CHAMPION_DEPARTED:
+        return ngettext(
+            "Champion gone: %(names)s has left the customer; find a new one.",
+            "Champions gone: %(names)s have left the customer; find new ones.",
+            count,
+        ) % {"names": people}
+    raise ValueError(finding.code)
+
+
+def _map_context(
+    request: HttpRequest,
+    account: Account,
+    *,
+    form: ContactForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    contacts = list(
+        account.contacts.select_related("relationship_owner", "reports_to").order_by(
+            "-is_active", "last_name", "first_name", "code"
+        )
+    )
+    today = timezone.localdate()
+    stale_days = coverage.stale_days_setting()
+    people = [
+        MapPerson(
+            contact=contact,
+            days_ago=coverage.days_since_contact(contact, today=today),
+            is_stale=contact.is_active and coverage.is_stale(contact, today=today, stale_days=stale_days),
+        )
+        for contact in contacts
+    ]
+    chart = coverage.org_chart(people, key=lambda row: row.contact.pk, parent=lambda row: row.contact.reports_to_id)
+    names = {contact.code: str(contact) for contact in contacts}
+    findings = coverage.coverage_findings(contacts, today=today, stale_days=stale_days)
+    status = coverage.map_status(contacts)
+    can_edit = can_manage_account(request.user, account)
+    if can_edit and form is None:
+        form = ContactForm(account=account)
+    return {
+        "account": account,
+        "people": people,
+        "chart": chart,
+        "findings": [{"code": finding.code, "sentence": finding_sentence(finding, names)} for finding in findings],
+        "map_status": status,
+        "map_status_label": map_status_label(status),
+        "stale_days": stale_days,
+        "can_edit": can_edit,
+        "form": form if can_edit else None,
+        "notice": notice,
+    }
+
+
+def _render_map(request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """The whole page, or for htmx only the region it swaps (chart, coverage, table, form)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template_name = "key_accounts/partials/map_region.html"
+        status = 200  # htmx swaps only successful responses; the errors are in the form
+    else:
+        template_name = "key_accounts/relationship_map.html"
+    response = render(request, template_name, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _managed_account(request: HttpRequest, code: str) -> tuple[Account, User]:
+    """The account, if the user sees it (404 otherwise) and may edit its contacts (403 otherwise)."""
+    account = access_account_by_code(request.user, code)
+    user = request.user
+    if not isinstance(user, User) or not can_manage_account(user, account):
+        raise PermissionDenied(_("Only the account's key account manager or a director may edit its contacts."))
+    return account, user
+
+
+def _map_url(account: Account) -> str:
+    return reverse("key_accounts:relationship_map", kwargs={"code": account.code})
+
+
+@login_required
+@require_safe
+def relationship_map(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """The buying centre as an org chart, its coverage findings and map status, and every contact.
+
+    ``?edit=<contact code>`` opens that contact in the form (for those who may edit).
+    """
+    account = access_account_by_code(request.user, code)
+    form = None
+    if (editing := request.GET.get("edit")) and can_manage_account(request.user, account):
+        contact = get_object_or_404(account.contacts.all(), code=editing)
+        form = ContactForm(account=account, contact=contact)
+    return _render_map(request, _map_context(request, account, form=form))
+
+
+def _save_contact(request: HtmxHttpRequest, account: Account, user: User, contact: Contact | None) -> HttpResponse:
+    form = ContactForm(request.POST, account=account, contact=contact)
+    if form.is_valid():
+        try:
+            if contact is None:
+                saved = do_add_contact(account, form.contact_values(), acting_user=user)
+                notice = _("%(contact)s added.") % {"contact": saved}
+            else:
+                saved = do_update_contact(contact, form.contact_values(), acting_user=user)
+                notice = _("%(contact)s saved.") % {"contact": saved}
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                return HttpResponseRedirect(_map_url(account))
+            return _render_map(request, _map_context(request, account, notice=notice))
+    return _render_map(request, _map_context(request, account, form=form), status=422)
+
+
+@login_required
+@require_POST
+def contact_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Add a contact from the map's form; htmx gets the re-rendered map region."""
+    account, user = _managed_account(request, code)
+    return _save_contact(request, account, user, None)
+
+
+@login_required
+@require_POST
+def contact_edit(request: HtmxHttpRequest, code: str, contact_code: str) -> HttpResponse:
+    """Save an edited contact from the map's form; htmx gets the re-rendered map region."""
+    account, user = _managed_account(request, code)
+    return _save_contact(request, account, user, get_object_or_404(account.contacts.all(), code=contact_code))
+
+
+@login_required
+@require_POST
+def contact_leave(request: HtmxHttpRequest, code: str, contact_code: str) -> HttpResponse:
+    """Mark a contact as having left the customer."""
+    account, user = _managed_account(request, code)
+    contact = get_object_or_404(account.contacts.all(), code=contact_code)
+    try:
+        do_mark_contact_left(contact, acting_user=user)
+    except ValidationError as error:
+        notice = " ".join(error.messages)
+    else:
+        notice = _("%(contact)s is recorded as having left the customer.") % {"contact": contact}
+    if not request.htmx:
+        return HttpResponseRedirect(_map_url(account))
+    return _render_map(request, _map_context(request, account, notice=notice))

@@ -78,8 +78,10 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     """Show one account with its group, its figures from the latest analysis, buying centre and account team."""
     account = access_account_by_code(request.user, code)
     visible = visible_accounts(request.user)
-    contacts = account.contacts.select_related("relationship_owner", "reports_to").order_by(
-        "-is_active", "last_name", "first_name", "code"
+    contacts = list(
+        account.contacts.select_related("relationship_owner", "reports_to").order_by(
+            "-is_active", "last_name", "first_name", "code"
+        )
     )
     team = account.team.select_related("user").order_by("role", "user__first_name", "user__last_name", "user__username")
     context = {
@@ -90,7 +92,26 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         "team": team,
         "analysis": latest_account_analysis(account),
     }
+    context.update(_workspace_summary(account, contacts))
     return render(request, "key_accounts/account_detail.html", context)
+
+
+def _workspace_summary(account: Account, contacts: list[Any]) -> dict[str, Any]:
+    """What needs attention on the account: overdue plan actions, follow-ups due, coverage of the buying centre."""
+    # The workspace apps build on this one; imported here so that key_accounts does not import them at load time.
+    from kam.plans.queries import overdue_action_count
+    from kam.touchpoints.models import Meeting
+
+    today = timezone.localdate()
+    findings = coverage.coverage_findings(contacts, today=today, stale_days=coverage.stale_days_setting())
+    return {
+        "overdue_actions": overdue_action_count(account, today),
+        "follow_ups_due": Meeting.objects.filter(
+            account=account, follow_up_done=False, follow_up_on__lte=today
+        ).count(),
+        "coverage_findings": len(findings),
+        "map_status": coverage.map_status(contacts),
+    }
 
 
 # --- the relationship map -----------------------------------------------------------

@@ -37,7 +37,7 @@ def export_context(plan: AccountPlan) -> dict[str, Any]:
 def plan_pdf(plan: AccountPlan, request: HttpRequest | None = None) -> bytes:
     """The plan as a PDF document."""
     # Imported here: loading Pango is slow and only exports need it.
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     html = render_to_string("plans/plan_pdf.html", export_context(plan), request)
     base_url = request.build_absolute_uri("/") if request is not None else None

@@ -382,7 +382,8 @@ def test_account_page_query_count_is_bounded(
     import_accounts(*(account_row(f"SUB{number:02d}", f"Sub {number:02d}", parent="ACME") for number in range(20)))
     client.force_login(director)
 
-    # when / then: session, user, account, contacts, team, subsidiaries, latest analysis
-    with django_assert_max_num_queries(7):
+    # when / then: session, user, account, contacts, team, subsidiaries, latest analysis,
+    # overdue plan actions, follow-ups due
+    with django_assert_max_num_queries(9):
         response = client.get("/accounts/ACME/")
     assert response.status_code == 200

@@ -1,8 +1,8 @@
 """Importing a file: read, validate everything, then write all of it or nothing.
 
-Master data (accounts, contacts, products, users) is upserted into the web database;
-facts (invoice lines, activities, deliveries) are appended to the facts store. A file
-with any problem writes nothing to either store.
+Master data (accounts, contacts, products, users, team members, meetings, opportunities)
+is upserted into the web database; facts (invoice lines, activities, deliveries) are
+appended to the facts store. A file with any problem writes nothing to either store.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from django.db import transaction
 
 from kam.core.audit import record_audit
 from kam.core.upserts import UpsertResult
-from kam.imports.checks import check_contact_managers, check_emails, check_hierarchy
+from kam.imports.checks import (
+    check_contact_managers,
+    check_emails,
+    check_hierarchy,
+    check_meetings,
+    check_opportunities,
+)
 from kam.imports.kinds import ALL_KINDS
 from kam.imports.models import ImportRun
 from kam.key_accounts.actions import (
@@ -31,6 +37,8 @@ from kam.key_accounts.actions import (
     do_import_team_members,
 )
 from kam.key_accounts.models import Account
+from kam.opportunities.actions import do_import_opportunities
+from kam.touchpoints.actions import do_import_meetings
 from kam.users.actions import do_import_users
 from kam.users.models import User
 from kam_engine.facts import FactsStore
@@ -58,6 +66,8 @@ _MASTER_WRITERS = {
     "products": do_import_products,
     "users": do_import_users,
     "team": do_import_team_members,
+    "meetings": do_import_meetings,
+    "opportunities": do_import_opportunities,
 }
 
 
@@ -114,6 +124,10 @@ def _master_checks(kind: str, rows: list[dict[str, Any]], session: ImportSession
     if kind == "contacts" and "reports_to" in session.provided_fields:
         problems += check_contact_managers(rows, name, columns)
         problems += check_hierarchy(rows, name, columns, key=("account", "code"), parent=("account", "reports_to"))
+    if kind == "meetings":
+        problems += check_meetings(rows, name, columns, session.provided_fields)
+    if kind == "opportunities":
+        problems += check_opportunities(rows, name, columns, session.provided_fields)
     return sorted(problems, key=lambda problem: (problem.row or 0, problem.column or ""))
 
 
@@ -131,7 +145,8 @@ def do_import_file(
     Parameters
     ----------
     kind
-        One of accounts, contacts, products, users, invoices, activities, deliveries.
+        One of accounts, contacts, products, users, team, meetings, opportunities, invoices,
+        activities, deliveries.
     path
         A CSV (any delimiter; UTF-8, UTF-8 with BOM or Latin-1), XLSX or Parquet file.
     mapping_path

@@ -2,7 +2,8 @@
 
 The engine checks types, required values, keys and references; these add what only
 the application knows: e-mail syntax, a contact's manager within the same account,
-and hierarchies that loop.
+hierarchies that loop, and the people, contacts and product lines named in meetings
+and opportunities.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from kam.core.upserts import layer_by_parent
-from kam.key_accounts.models import Contact
+from kam.key_accounts.models import Contact, ProductLine
+from kam.opportunities.models import Opportunity
+from kam.touchpoints.actions import parse_time, split_codes
+from kam.users.models import User
 from kam_engine.ingest import Problem, ProblemCode
 
 Row = Mapping[str, Any]
@@ -82,4 +87,115 @@ def check_contact_managers(rows: Sequence[Row], file_name: str, columns: Mapping
                     params={"reference": "contact"},
                 )
             )
+    return problems
+
+
+def _stored_contacts(rows: Sequence[Row]) -> set[tuple[str, str]]:
+    return set(
+        Contact.objects.filter(account__code__in={row["account"] for row in rows}).values_list("account__code", "code")
+    )
+
+
+def _unknown_in_lists(
+    rows: Sequence[Row],
+    file_name: str,
+    columns: Mapping[str, str],
+    name: str,
+    reference: str,
+    known: Any,
+) -> list[Problem]:
+    """One problem per code of a ``;``-separated cell that ``known(row, code)`` rejects."""
+    return [
+        Problem(
+            file_name,
+            row["_row"],
+            _label(columns, name),
+            ProblemCode.UNKNOWN_REFERENCE,
+            value=code,
+            params={"reference": reference},
+        )
+        for row in rows
+        for code in split_codes(row.get(name))
+        if not known(row, code)
+    ]
+
+
+def check_meetings(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """Times of day, follow-ups not before the meeting, attendees who exist (theirs: of the same account)."""
+    problems = []
+    for row in rows:
+        if "time" in provided and row.get("time") and parse_time(row["time"]) is None:
+            problems.append(
+                Problem(
+                    file_name,
+                    row["_row"],
+                    _label(columns, "time"),
+                    ProblemCode.INVALID,
+                    value=str(row["time"]),
+                    params={"reason": _("%(value)r is not a time of day (HH:MM)") % {"value": str(row["time"])}},
+                )
+            )
+        if "follow_up_on" in provided and row.get("follow_up_on") and row["follow_up_on"] < row["date"]:
+            problems.append(
+                Problem(
+                    file_name,
+                    row["_row"],
+                    _label(columns, "follow_up_on"),
+                    ProblemCode.INVALID,
+                    value=str(row["follow_up_on"]),
+                    params={"reason": _("the follow-up date is before the meeting")},
+                )
+            )
+    if "our_attendees" in provided:
+        names = {name for row in rows for name in split_codes(row.get("our_attendees"))}
+        users = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        problems += _unknown_in_lists(
+            rows, file_name, columns, "our_attendees", "user", lambda row, code: code in users
+        )
+    if "their_attendees" in provided:
+        contacts = _stored_contacts(rows)
+        problems += _unknown_in_lists(
+            rows,
+            file_name,
+            columns,
+            "their_attendees",
+            "contact",
+            lambda row, code: (row["account"], code) in contacts,
+        )
+    return problems
+
+
+def check_opportunities(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """New opportunities have an amount and a close date; product lines and contacts (of the account) exist."""
+    stored = set(
+        Opportunity.objects.filter(account__code__in={row["account"] for row in rows})
+        .exclude(code="")
+        .values_list("account__code", "code")
+    )
+    problems = [
+        Problem(file_name, row["_row"], _label(columns, name), ProblemCode.REQUIRED)
+        for row in rows
+        for name in ("amount", "expected_close_on")
+        if row.get(name) is None and (name in provided or (row["account"], row["code"]) not in stored)
+    ]
+    if "product_lines" in provided:
+        codes = {code for row in rows for code in split_codes(row.get("product_lines"))}
+        lines = set(ProductLine.objects.filter(code__in=codes).values_list("code", flat=True))
+        problems += _unknown_in_lists(
+            rows, file_name, columns, "product_lines", "product_line", lambda row, code: code in lines
+        )
+    if "buying_influences" in provided:
+        contacts = _stored_contacts(rows)
+        problems += _unknown_in_lists(
+            rows,
+            file_name,
+            columns,
+            "buying_influences",
+            "contact",
+            lambda row, code: (row["account"], code) in contacts,
+        )
     return problems

@@ -10,6 +10,8 @@ class ImportKind(models.TextChoices):
     PRODUCTS = "products", _("Products")
     USERS = "users", _("Users")
     TEAM = "team", _("Account team members")
+    MEETINGS = "meetings", _("Meetings")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
     INVOICES = "invoices", _("Invoice lines")
     ACTIVITIES = "activities", _("Cost-to-serve activities")
     DELIVERIES = "deliveries", _("Deliveries")

@@ -18,6 +18,8 @@ from kam.key_accounts.choices import (
     TeamRole,
     Tier,
 )
+from kam.opportunities.choices import Stage
+from kam.touchpoints.choices import GoalMet, MeetingObjective
 from kam.users.choices import Department, Role
 from kam_engine.schemas import FACT_KINDS
 from kam_engine.specs import FieldSpec, FieldType, KindSpec
@@ -108,5 +110,45 @@ TEAM = KindSpec(
     ),
 )
 
-MASTER_KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS, TEAM)}
+MEETINGS = KindSpec(
+    kind="meetings",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("date", FieldType.DATE, required=True),
+        FieldSpec("time"),
+        FieldSpec("objective", CHOICE, required=True, choices=tuple(MeetingObjective.values)),
+        FieldSpec("goal", required=True),
+        FieldSpec("outcome"),
+        FieldSpec("goal_met", CHOICE, choices=tuple(GoalMet.values)),
+        FieldSpec("next_step"),
+        FieldSpec("follow_up_on", FieldType.DATE),
+        FieldSpec("follow_up_done", FieldType.BOOLEAN),
+        FieldSpec("our_attendees"),
+        FieldSpec("their_attendees"),
+    ),
+)
+
+OPPORTUNITIES = KindSpec(
+    kind="opportunities",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("name", required=True),
+        FieldSpec("stage", CHOICE, choices=tuple(Stage.values)),
+        FieldSpec("amount", FieldType.DECIMAL, minimum=0),
+        FieldSpec("probability", FieldType.INTEGER, minimum=0, maximum=100),
+        FieldSpec("expected_close_on", FieldType.DATE),
+        FieldSpec("closed_on", FieldType.DATE),
+        FieldSpec("owner", reference="user"),
+        FieldSpec("product_lines"),
+        FieldSpec("buying_influences"),
+    ),
+)
+
+MASTER_KINDS: dict[str, KindSpec] = {
+    spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS, TEAM, MEETINGS, OPPORTUNITIES)
+}
 ALL_KINDS: dict[str, KindSpec] = {**MASTER_KINDS, **FACT_KINDS}

@@ -69,6 +69,7 @@ def _reference_label(reference: str) -> str:
         "account": _("account code"),
         "user": _("user name"),
         "contact": _("contact code"),
+        "product_line": _("product line code"),
     }
     return labels.get(reference, reference)
 

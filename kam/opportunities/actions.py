@@ -7,7 +7,7 @@ opportunities. Each action validates, runs in one durable transaction and leaves
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.core.audit import build_audit_record, diff_snapshots, record_audit, snapshot_fields
+from kam.core.models import AuditRecord
+from kam.core.upserts import UpsertResult, index_by, upsert_objects
 from kam.key_accounts.models import Account, Contact, ProductLine
 from kam.opportunities.choices import CLOSED_STAGES, STAGE_PROBABILITY, Stage
 from kam.opportunities.models import Opportunity
@@ -166,3 +168,131 @@ def do_close_opportunity(opportunity: Opportunity, *, won: bool, acting_user: Us
         changes=diff_snapshots(before, snapshot_fields(opportunity, _FIELDS)),
     )
     return opportunity
+
+
+# --- importing opportunities in bulk (``kam import opportunities``) -----------------------
+
+
+def split_codes(value: Any) -> list[str]:
+    """The codes of a ``;``-separated cell, trimmed, without empty ones or repeats, in order."""
+    codes = (part.strip() for part in str(value or "").split(";"))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def _sync_links(model: type[Any], name: str, wanted: Mapping[int, set[int]]) -> dict[int, list[list[int]]]:
+    """Make the ``name`` links of each object (by pk) exactly ``wanted``; return ``{pk: [before, after]}``."""
+    relation = model._meta.get_field(name)
+    through = relation.remote_field.through
+    source, target = f"{relation.m2m_field_name()}_id", f"{relation.m2m_reverse_field_name()}_id"
+    current: dict[int, set[int]] = {pk: set() for pk in wanted}
+    for source_id, target_id in through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target):
+        current[source_id].add(target_id)
+    changes: dict[int, list[list[int]]] = {}
+    added = []
+    for pk, targets in wanted.items():
+        before = current[pk]
+        if before != targets:
+            changes[pk] = [sorted(before), sorted(targets)]
+            if before - targets:
+                through.objects.filter(**{source: pk, f"{target}__in": list(before - targets)}).delete()
+            added += [through(**{source: pk, target: target_id}) for target_id in sorted(targets - before)]
+    through.objects.bulk_create(added, batch_size=1000)
+    return changes
+
+
+def _closed_on(stage: str, row: Mapping[str, Any], provided: set[str], current: Opportunity | None) -> dt.date | None:
+    """Open stages have no close date; a closed one keeps the file's, else the stored one, else the expected date."""
+    if stage not in CLOSED_STAGES:
+        return None
+    if "closed_on" in provided and row["closed_on"] is not None:
+        closed_on: dt.date = row["closed_on"]
+        return closed_on
+    if current is not None and current.closed_on is not None:
+        return current.closed_on
+    if "expected_close_on" in provided and row["expected_close_on"] is not None:
+        expected: dt.date = row["expected_close_on"]
+        return expected
+    return current.expected_close_on if current is not None else timezone.localdate()
+
+
+@transaction.atomic
+def do_import_opportunities(
+    rows: Sequence[Mapping[str, Any]], provided: Iterable[str], *, acting_user: User | None
+) -> UpsertResult:
+    """Create or update opportunities by (account code, opportunity code), with product lines and influences.
+
+    The rows are checked (``kam.imports.checks.check_opportunities``): new ones have an
+    amount and an expected close date, product lines and contacts exist. Without a
+    probability, an opportunity takes its stage's default (closed stages force 100 / 0);
+    columns absent from the file leave the stored values untouched.
+    """
+    provided = set(provided)
+    accounts = dict(Account.objects.filter(code__in={row["account"] for row in rows}).values_list("code", "pk"))
+    owners: dict[str, int] = {}
+    if "owner" in provided:
+        wanted_owners = {row["owner"] for row in rows if row["owner"]}
+        owners = dict(User.objects.filter(username__in=wanted_owners).values_list("username", "pk"))
+    known: dict[Hashable, Opportunity] = index_by(
+        Opportunity.objects.filter(account_id__in=accounts.values()).exclude(code=""), "account_id", "code"
+    )
+    values: list[dict[str, Any]] = []
+    stored_unchanged: set[Hashable] = set()
+    for row in rows:
+        account_id = accounts[row["account"]]
+        current = known.get((account_id, row["code"]))
+        stage = row["stage"] if "stage" in provided and row["stage"] else None
+        stage = stage or (current.stage if current is not None else Stage.PROSPECTING)
+        requested = row["probability"] if "probability" in provided else None
+        item: dict[str, Any] = {
+            "account_id": account_id,
+            "code": row["code"],
+            "name": str(row["name"]).strip(),
+            "stage": stage,
+            "probability": _probability(stage, requested, current),
+            "closed_on": _closed_on(stage, row, provided, current),
+        }
+        for name in ("amount", "expected_close_on"):
+            if name in provided and row[name] is not None:
+                item[name] = row[name]
+        if "owner" in provided:
+            item["owner_id"] = owners[row["owner"]] if row["owner"] else None
+        if current is None:
+            item["created_by_id"] = acting_user.pk if acting_user is not None else None
+        elif all(getattr(current, name) == value for name, value in item.items()):
+            stored_unchanged.add((account_id, row["code"]))
+        values.append(item)
+    result, objects = upsert_objects(
+        Opportunity, values, key=("account_id", "code"), existing=known, actor=acting_user, action="opportunity"
+    )
+    links: dict[str, dict[int, list[list[int]]]] = {}
+    wanted: dict[int, set[int]]
+    if "product_lines" in provided:
+        codes = {code for row in rows for code in split_codes(row["product_lines"])}
+        lines = dict(ProductLine.objects.filter(code__in=codes).values_list("code", "pk"))
+        wanted = {
+            objects[(accounts[row["account"]], row["code"])].pk: {
+                lines[code] for code in split_codes(row["product_lines"])
+            }
+            for row in rows
+        }
+        links["product_lines"] = _sync_links(Opportunity, "product_lines", wanted)
+    if "buying_influences" in provided:
+        contacts = index_by(Contact.objects.filter(account_id__in=accounts.values()), "account_id", "code")
+        wanted = {}
+        for row in rows:
+            account_id = accounts[row["account"]]
+            wanted[objects[(account_id, row["code"])].pk] = {
+                contacts[(account_id, code)].pk for code in split_codes(row["buying_influences"])
+            }
+        links["buying_influences"] = _sync_links(Opportunity, "buying_influences", wanted)
+    records = []
+    links_only = 0
+    for key, instance in objects.items():
+        changes = {name: by_pk[instance.pk] for name, by_pk in links.items() if instance.pk in by_pk}
+        if changes:
+            records.append(
+                build_audit_record(actor=acting_user, action="opportunity.links", instance=instance, changes=changes)
+            )
+            links_only += key in stored_unchanged
+    AuditRecord.objects.bulk_create(records, batch_size=1000)
+    return UpsertResult(result.created, result.updated + links_only, result.unchanged - links_only)

@@ -24,6 +24,12 @@ class Opportunity(TimeStampedModel):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="opportunities"
     )
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        blank=True,
+        help_text=_("The id of the opportunity in the system it came from; unique per account when given."),
+    )
     name = models.CharField(_("name"), max_length=200)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.PROSPECTING)
     amount = models.DecimalField(
@@ -74,6 +80,11 @@ class Opportunity(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="%(app_label)s_%(class)s_amount_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "code"],
+                condition=~models.Q(code=""),
+                name="%(app_label)s_%(class)s_unique_account_code",
             ),
         ]
         indexes = [models.Index(fields=["account", "stage"], name="opportunities_acct_stage_idx")]

@@ -7,7 +7,8 @@ validates the meeting, runs in one durable transaction and leaves an audit recor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.core.audit import build_audit_record, diff_snapshots, record_audit, snapshot_fields
+from kam.core.models import AuditRecord
+from kam.core.upserts import UpsertResult, index_by, upsert_objects
 from kam.key_accounts.models import Account, Contact
 from kam.touchpoints.choices import GoalMet, MeetingObjective
 from kam.touchpoints.models import Meeting
@@ -147,3 +150,151 @@ def do_complete_follow_up(meeting: Meeting, *, acting_user: User | None) -> Meet
         changes={"follow_up_done": [False, True]},
     )
     return meeting
+
+
+# --- importing meetings in bulk (``kam import meetings``) ---------------------------------
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+def split_codes(value: Any) -> list[str]:
+    """The codes of a ``;``-separated cell, trimmed, without empty ones or repeats, in order."""
+    codes = (part.strip() for part in str(value or "").split(";"))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def parse_time(value: Any) -> dt.time | None:
+    """A time of day written ``HH:MM`` (or ``HH:MM:SS``); None when it is not one."""
+    match = _TIME.fullmatch(str(value).strip())
+    if match is None:
+        return None
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _imported_held_at(row: Mapping[str, Any], provided: set[str], current: Meeting | None) -> dt.datetime:
+    """The row's date at its time (current time zone); without a time column a stored meeting keeps its time."""
+    if "time" in provided and row["time"]:
+        clock = parse_time(row["time"]) or dt.time()
+    elif "time" not in provided and current is not None:
+        clock = timezone.localtime(current.held_at).time()
+    else:
+        clock = dt.time()
+    return timezone.make_aware(dt.datetime.combine(row["date"], clock)).astimezone(dt.UTC)
+
+
+def _sync_links(model: type[Any], name: str, wanted: Mapping[int, set[int]]) -> dict[int, list[list[int]]]:
+    """Make the ``name`` links of each object (by pk) exactly ``wanted``; return ``{pk: [before, after]}``."""
+    relation = model._meta.get_field(name)
+    through = relation.remote_field.through
+    source, target = f"{relation.m2m_field_name()}_id", f"{relation.m2m_reverse_field_name()}_id"
+    current: dict[int, set[int]] = {pk: set() for pk in wanted}
+    for source_id, target_id in through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target):
+        current[source_id].add(target_id)
+    changes: dict[int, list[list[int]]] = {}
+    added = []
+    for pk, targets in wanted.items():
+        before = current[pk]
+        if before != targets:
+            changes[pk] = [sorted(before), sorted(targets)]
+            if before - targets:
+                through.objects.filter(**{source: pk, f"{target}__in": list(before - targets)}).delete()
+            added += [through(**{source: pk, target: target_id}) for target_id in sorted(targets - before)]
+    through.objects.bulk_create(added, batch_size=1000)
+    return changes
+
+
+def _audit_links(
+    result: UpsertResult,
+    objects: Mapping[Hashable, Any],
+    links: Mapping[str, Mapping[int, list[list[int]]]],
+    stored_unchanged: set[Hashable],
+    acting_user: User | None,
+    *,
+    action: str,
+) -> UpsertResult:
+    """Audit each object whose links changed; a stored object changed only in its links counts as updated."""
+    records = []
+    links_only = 0
+    for key, instance in objects.items():
+        changes = {name: by_pk[instance.pk] for name, by_pk in links.items() if instance.pk in by_pk}
+        if changes:
+            records.append(
+                build_audit_record(actor=acting_user, action=f"{action}.links", instance=instance, changes=changes)
+            )
+            links_only += key in stored_unchanged
+    AuditRecord.objects.bulk_create(records, batch_size=1000)
+    return UpsertResult(result.created, result.updated + links_only, result.unchanged - links_only)
+
+
+@transaction.atomic
+def do_import_meetings(
+    rows: Sequence[Mapping[str, Any]], provided: Iterable[str], *, acting_user: User | None
+) -> UpsertResult:
+    """Create or update meetings by (account code, meeting code), attendees included.
+
+    The rows are checked (``kam.imports.checks.check_meetings``): every attendee exists.
+    Columns absent from the file leave the stored values (and attendees) untouched.
+    """
+    provided = set(provided)
+    accounts = dict(Account.objects.filter(code__in={row["account"] for row in rows}).values_list("code", "pk"))
+    known: dict[Hashable, Meeting] = index_by(
+        Meeting.objects.filter(account_id__in=accounts.values()).exclude(code=""), "account_id", "code"
+    )
+    values: list[dict[str, Any]] = []
+    stored_unchanged: set[Hashable] = set()
+    for row in rows:
+        account_id = accounts[row["account"]]
+        current = known.get((account_id, row["code"]))
+        item: dict[str, Any] = {
+            "account_id": account_id,
+            "code": row["code"],
+            "held_at": _imported_held_at(row, provided, current),
+            "objective": row["objective"],
+            "goal": _text(row["goal"]),
+        }
+        for name in ("outcome", "next_step"):
+            if name in provided:
+                item[name] = _text(row[name])
+        if "goal_met" in provided:
+            item["goal_met"] = row["goal_met"] or GoalMet.UNKNOWN
+        if "follow_up_on" in provided:
+            item["follow_up_on"] = row["follow_up_on"]
+        if "follow_up_done" in provided and row["follow_up_done"] is not None:
+            item["follow_up_done"] = row["follow_up_done"]
+        if current is None:
+            item["created_by_id"] = acting_user.pk if acting_user is not None else None
+        elif all(getattr(current, name) == value for name, value in item.items()):
+            stored_unchanged.add((account_id, row["code"]))
+        values.append(item)
+    result, objects = upsert_objects(
+        Meeting, values, key=("account_id", "code"), existing=known, actor=acting_user, action="meeting"
+    )
+    links: dict[str, dict[int, list[list[int]]]] = {}
+    wanted: dict[int, set[int]]
+    if "our_attendees" in provided:
+        names = {name for row in rows for name in split_codes(row["our_attendees"])}
+        users = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
+        wanted = {
+            objects[(accounts[row["account"]], row["code"])].pk: {
+                users[name] for name in split_codes(row["our_attendees"])
+            }
+            for row in rows
+        }
+        links["our_attendees"] = _sync_links(Meeting, "our_attendees", wanted)
+    if "their_attendees" in provided:
+        contacts = index_by(Contact.objects.filter(account_id__in=accounts.values()), "account_id", "code")
+        wanted = {}
+        for row in rows:
+            account_id = accounts[row["account"]]
+            wanted[objects[(account_id, row["code"])].pk] = {
+                contacts[(account_id, code)].pk for code in split_codes(row["their_attendees"])
+            }
+        links["their_attendees"] = _sync_links(Meeting, "their_attendees", wanted)
+    return _audit_links(result, objects, links, stored_unchanged, acting_user, action="meeting")

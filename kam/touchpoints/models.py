@@ -20,6 +20,12 @@ class Meeting(TimeStampedModel):
     """
 
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="meetings")
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        blank=True,
+        help_text=_("The id of the meeting in the system it came from; unique per account when given."),
+    )
     held_at = models.DateTimeField(_("when"))
     objective = models.CharField(_("objective"), max_length=32, choices=MeetingObjective.choices)
     goal = models.TextField(_("goal"), help_text=_("What we wanted to get out of the meeting, in a sentence."))
@@ -53,6 +59,13 @@ class Meeting(TimeStampedModel):
         ordering = ("-held_at", "-id")
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "code"],
+                condition=~models.Q(code=""),
+                name="%(app_label)s_%(class)s_unique_account_code",
+            ),
+        ]
         indexes = [
             models.Index(fields=["account", "held_at"], name="touchpoints_meeting_held_idx"),
             models.Index(fields=["follow_up_done", "follow_up_on"], name="touchpoints_meeting_follow_idx"),

@@ -141,3 +141,56 @@ def layer_by_parent(
         layers.append(layer)
         pending = rest
     return layers, []
+
+
+# --- many-to-many links of imported rows -------------------------------------------------
+
+
+def split_codes(value: Any) -> list[str]:
+    """The codes of a ``;``-separated cell, trimmed, without empty ones or repeats, in order."""
+    codes = (part.strip() for part in str(value or "").split(";"))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def sync_links(model: type[Any], name: str, wanted: Mapping[int, set[int]]) -> dict[int, list[list[int]]]:
+    """Make the ``name`` links of each object (by pk) exactly ``wanted``; return ``{pk: [before, after]}``."""
+    relation = model._meta.get_field(name)
+    through = relation.remote_field.through
+    source, target = f"{relation.m2m_field_name()}_id", f"{relation.m2m_reverse_field_name()}_id"
+    current: dict[int, set[int]] = {pk: set() for pk in wanted}
+    for source_id, target_id in through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target):
+        current[source_id].add(target_id)
+    changes: dict[int, list[list[int]]] = {}
+    added = []
+    for pk, targets in wanted.items():
+        before = current[pk]
+        if before != targets:
+            changes[pk] = [sorted(before), sorted(targets)]
+            if before - targets:
+                through.objects.filter(**{source: pk, f"{target}__in": list(before - targets)}).delete()
+            added += [through(**{source: pk, target: target_id}) for target_id in sorted(targets - before)]
+    through.objects.bulk_create(added, batch_size=1000)
+    return changes
+
+
+def audit_link_changes(
+    result: UpsertResult,
+    objects: Mapping[Hashable, Any],
+    links: Mapping[str, Mapping[int, list[list[int]]]],
+    stored_unchanged: set[Hashable],
+    acting_user: Any,
+    *,
+    action: str,
+) -> UpsertResult:
+    """Audit each object whose links changed; a stored object changed only in its links counts as updated."""
+    records = []
+    links_only = 0
+    for key, instance in objects.items():
+        changes = {name: by_pk[instance.pk] for name, by_pk in links.items() if instance.pk in by_pk}
+        if changes:
+            records.append(
+                build_audit_record(actor=acting_user, action=f"{action}.links", instance=instance, changes=changes)
+            )
+            links_only += key in stored_unchanged
+    AuditRecord.objects.bulk_create(records, batch_size=1000)
+    return UpsertResult(result.created, result.updated + links_only, result.unchanged - links_only)

@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from kam.core.upserts import layer_by_parent
+from kam.core.upserts import layer_by_parent, split_codes
 from kam.key_accounts.models import Contact, ProductLine
 from kam.opportunities.models import Opportunity
-from kam.touchpoints.actions import parse_time, split_codes
+from kam.touchpoints.actions import parse_time
 from kam.users.models import User
 from kam_engine.ingest import Problem, ProblemCode
 

@@ -17,9 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.audit import build_audit_record, diff_snapshots, record_audit, snapshot_fields
-from kam.core.models import AuditRecord
-from kam.core.upserts import UpsertResult, index_by, upsert_objects
+from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.core.upserts import UpsertResult, audit_link_changes, index_by, split_codes, sync_links, upsert_objects
 from kam.key_accounts.models import Account, Contact, ProductLine
 from kam.opportunities.choices import CLOSED_STAGES, STAGE_PROBABILITY, Stage
 from kam.opportunities.models import Opportunity
@@ -173,33 +172,6 @@ def do_close_opportunity(opportunity: Opportunity, *, won: bool, acting_user: Us
 # --- importing opportunities in bulk (``kam import opportunities``) -----------------------
 
 
-def split_codes(value: Any) -> list[str]:
-    """The codes of a ``;``-separated cell, trimmed, without empty ones or repeats, in order."""
-    codes = (part.strip() for part in str(value or "").split(";"))
-    return list(dict.fromkeys(code for code in codes if code))
-
-
-def _sync_links(model: type[Any], name: str, wanted: Mapping[int, set[int]]) -> dict[int, list[list[int]]]:
-    """Make the ``name`` links of each object (by pk) exactly ``wanted``; return ``{pk: [before, after]}``."""
-    relation = model._meta.get_field(name)
-    through = relation.remote_field.through
-    source, target = f"{relation.m2m_field_name()}_id", f"{relation.m2m_reverse_field_name()}_id"
-    current: dict[int, set[int]] = {pk: set() for pk in wanted}
-    for source_id, target_id in through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target):
-        current[source_id].add(target_id)
-    changes: dict[int, list[list[int]]] = {}
-    added = []
-    for pk, targets in wanted.items():
-        before = current[pk]
-        if before != targets:
-            changes[pk] = [sorted(before), sorted(targets)]
-            if before - targets:
-                through.objects.filter(**{source: pk, f"{target}__in": list(before - targets)}).delete()
-            added += [through(**{source: pk, target: target_id}) for target_id in sorted(targets - before)]
-    through.objects.bulk_create(added, batch_size=1000)
-    return changes
-
-
 def _closed_on(stage: str, row: Mapping[str, Any], provided: set[str], current: Opportunity | None) -> dt.date | None:
     """Open stages have no close date; a closed one keeps the file's, else the stored one, else the expected date."""
     if stage not in CLOSED_STAGES:
@@ -275,7 +247,7 @@ def do_import_opportunities(
             }
             for row in rows
         }
-        links["product_lines"] = _sync_links(Opportunity, "product_lines", wanted)
+        links["product_lines"] = sync_links(Opportunity, "product_lines", wanted)
     if "buying_influences" in provided:
         contacts = index_by(Contact.objects.filter(account_id__in=accounts.values()), "account_id", "code")
         wanted = {}
@@ -284,15 +256,5 @@ def do_import_opportunities(
             wanted[objects[(account_id, row["code"])].pk] = {
                 contacts[(account_id, code)].pk for code in split_codes(row["buying_influences"])
             }
-        links["buying_influences"] = _sync_links(Opportunity, "buying_influences", wanted)
-    records = []
-    links_only = 0
-    for key, instance in objects.items():
-        changes = {name: by_pk[instance.pk] for name, by_pk in links.items() if instance.pk in by_pk}
-        if changes:
-            records.append(
-                build_audit_record(actor=acting_user, action="opportunity.links", instance=instance, changes=changes)
-            )
-            links_only += key in stored_unchanged
-    AuditRecord.objects.bulk_create(records, batch_size=1000)
-    return UpsertResult(result.created, result.updated + links_only, result.unchanged - links_only)
+        links["buying_influences"] = sync_links(Opportunity, "buying_influences", wanted)
+    return audit_link_changes(result, objects, links, stored_unchanged, acting_user, action="opportunity")

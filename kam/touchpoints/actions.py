@@ -17,9 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.audit import build_audit_record, diff_snapshots, record_audit, snapshot_fields
-from kam.core.models import AuditRecord
-from kam.core.upserts import UpsertResult, index_by, upsert_objects
+from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.core.upserts import UpsertResult, audit_link_changes, index_by, split_codes, sync_links, upsert_objects
 from kam.key_accounts.models import Account, Contact
 from kam.touchpoints.choices import GoalMet, MeetingObjective
 from kam.touchpoints.models import Meeting
@@ -157,12 +156,6 @@ def do_complete_follow_up(meeting: Meeting, *, acting_user: User | None) -> Meet
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
-def split_codes(value: Any) -> list[str]:
-    """The codes of a ``;``-separated cell, trimmed, without empty ones or repeats, in order."""
-    codes = (part.strip() for part in str(value or "").split(";"))
-    return list(dict.fromkeys(code for code in codes if code))
-
-
 def parse_time(value: Any) -> dt.time | None:
     """A time of day written ``HH:MM`` (or ``HH:MM:SS``); None when it is not one."""
     match = _TIME.fullmatch(str(value).strip())
@@ -187,50 +180,6 @@ def _imported_held_at(row: Mapping[str, Any], provided: set[str], current: Meeti
     else:
         clock = dt.time()
     return timezone.make_aware(dt.datetime.combine(row["date"], clock)).astimezone(dt.UTC)
-
-
-def _sync_links(model: type[Any], name: str, wanted: Mapping[int, set[int]]) -> dict[int, list[list[int]]]:
-    """Make the ``name`` links of each object (by pk) exactly ``wanted``; return ``{pk: [before, after]}``."""
-    relation = model._meta.get_field(name)
-    through = relation.remote_field.through
-    source, target = f"{relation.m2m_field_name()}_id", f"{relation.m2m_reverse_field_name()}_id"
-    current: dict[int, set[int]] = {pk: set() for pk in wanted}
-    for source_id, target_id in through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target):
-        current[source_id].add(target_id)
-    changes: dict[int, list[list[int]]] = {}
-    added = []
-    for pk, targets in wanted.items():
-        before = current[pk]
-        if before != targets:
-            changes[pk] = [sorted(before), sorted(targets)]
-            if before - targets:
-                through.objects.filter(**{source: pk, f"{target}__in": list(before - targets)}).delete()
-            added += [through(**{source: pk, target: target_id}) for target_id in sorted(targets - before)]
-    through.objects.bulk_create(added, batch_size=1000)
-    return changes
-
-
-def _audit_links(
-    result: UpsertResult,
-    objects: Mapping[Hashable, Any],
-    links: Mapping[str, Mapping[int, list[list[int]]]],
-    stored_unchanged: set[Hashable],
-    acting_user: User | None,
-    *,
-    action: str,
-) -> UpsertResult:
-    """Audit each object whose links changed; a stored object changed only in its links counts as updated."""
-    records = []
-    links_only = 0
-    for key, instance in objects.items():
-        changes = {name: by_pk[instance.pk] for name, by_pk in links.items() if instance.pk in by_pk}
-        if changes:
-            records.append(
-                build_audit_record(actor=acting_user, action=f"{action}.links", instance=instance, changes=changes)
-            )
-            links_only += key in stored_unchanged
-    AuditRecord.objects.bulk_create(records, batch_size=1000)
-    return UpsertResult(result.created, result.updated + links_only, result.unchanged - links_only)
 
 
 @transaction.atomic
@@ -287,7 +236,7 @@ def do_import_meetings(
             }
             for row in rows
         }
-        links["our_attendees"] = _sync_links(Meeting, "our_attendees", wanted)
+        links["our_attendees"] = sync_links(Meeting, "our_attendees", wanted)
     if "their_attendees" in provided:
         contacts = index_by(Contact.objects.filter(account_id__in=accounts.values()), "account_id", "code")
         wanted = {}
@@ -296,5 +245,5 @@ def do_import_meetings(
             wanted[objects[(account_id, row["code"])].pk] = {
                 contacts[(account_id, code)].pk for code in split_codes(row["their_attendees"])
             }
-        links["their_attendees"] = _sync_links(Meeting, "their_attendees", wanted)
-    return _audit_links(result, objects, links, stored_unchanged, acting_user, action="meeting")
+        links["their_attendees"] = sync_links(Meeting, "their_attendees", wanted)
+    return audit_link_changes(result, objects, links, stored_unchanged, acting_user, action="meeting")

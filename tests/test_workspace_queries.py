@@ -65,7 +65,7 @@ def large_acme(accounts: dict[str, Account], kam_alice: User) -> Account:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        pytest.param("/accounts/ACME/", 10, id="overview_case"),
+        pytest.param("/accounts/ACME/", 12, id="overview_case"),
         pytest.param("/accounts/ACME/map/", 7, id="relationship_map_case"),
         pytest.param("/accounts/ACME/plan/", 7, id="plan_case"),
         pytest.param("/accounts/ACME/meetings/", 10, id="meetings_case"),

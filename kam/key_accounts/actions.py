@@ -15,6 +15,7 @@ from kam.core.upserts import UpsertResult, index_by, layer_by_parent, upsert_obj
 from kam.key_accounts.choices import AccountStatus, Attitude, BuyingRole, RelationshipLevel, TeamRole
 from kam.key_accounts.models import Account, AccountTeamMember, Contact, Product, ProductLine
 from kam.key_accounts.queries import can_manage_account
+from kam.users.choices import Department
 from kam.users.models import User
 
 Row = Mapping[str, Any]
@@ -371,3 +372,98 @@ def do_mark_contact_left(contact: Contact, *, acting_user: User) -> Contact:
     contact.save(update_fields=["is_active", "updated_at"])
     record_audit(actor=acting_user, action="contact.leave", instance=contact, changes={"is_active": [True, False]})
     return contact
+
+
+# --- the account team: members added, changed and removed by the account's managers -------
+
+TEAM_MEMBER_FIELDS = ("account", "user", "role", "department")
+
+
+def _check_manages_team(account: Account, acting_user: User) -> None:
+    if not can_manage_account(acting_user, account):
+        raise PermissionDenied(_("Only the account's key account manager or a director may change its team."))
+
+
+def _validate_team_values(role: str, department: str) -> dict[str, str]:
+    """Errors keyed by field for a role or department that is not a known choice."""
+    errors: dict[str, str] = {}
+    if role not in TeamRole.values:
+        errors["role"] = _("Role on the account: %(value)s is not a known choice.") % {"value": role}
+    if department not in Department.values:
+        errors["department"] = _("Department: %(value)s is not a known choice.") % {"value": department}
+    return errors
+
+
+@transaction.atomic(durable=True)
+def do_assign_team_member(
+    account: Account,
+    user: User,
+    *,
+    role: str,
+    department: str = "",
+    acting_user: User,
+) -> AccountTeamMember:
+    """Put ``user`` on the account's team, as one of its managers does from the team tab.
+
+    Unlike ``do_add_team_member`` (imports, set-up), this checks that ``acting_user`` may manage
+    the account and reports every problem keyed by field. Without ``department``, the member's
+    department on the account is the person's own.
+    """
+    _check_manages_team(account, acting_user)
+    department = department or user.department
+    errors = _validate_team_values(role, department)
+    if not user.is_active:
+        errors["user"] = _("User: %(user)s is inactive and cannot join the team.") % {"user": user}
+    elif AccountTeamMember.objects.filter(account=account, user=user).exists():
+        errors["user"] = _("User: %(user)s is already on the team of this account.") % {"user": user}
+    if errors:
+        raise ValidationError(errors)
+    member = AccountTeamMember.objects.create(account=account, user=user, role=role, department=department)
+    record_audit(
+        actor=acting_user,
+        action="account_team_member.create",
+        instance=member,
+        changes=diff_snapshots({}, snapshot_fields(member, TEAM_MEMBER_FIELDS)),
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def do_update_team_member(
+    member: AccountTeamMember,
+    *,
+    role: str | None = None,
+    department: str | None = None,
+    acting_user: User,
+) -> AccountTeamMember:
+    """Change a member's role and/or department on the account; ``None`` keeps the current value."""
+    member = AccountTeamMember.objects.select_for_update().select_related("account", "user").get(pk=member.pk)
+    _check_manages_team(member.account, acting_user)
+    new_role = member.role if role is None else role
+    new_department = member.department if department is None else department
+    errors = _validate_team_values(new_role, new_department)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot_fields(member, ("role", "department"))
+    member.role = new_role
+    member.department = new_department
+    changes = diff_snapshots(before, snapshot_fields(member, ("role", "department")))
+    if changes:
+        member.save(update_fields=["role", "department", "updated_at"])
+        record_audit(actor=acting_user, action="account_team_member.update", instance=member, changes=changes)
+    return member
+
+
+@transaction.atomic(durable=True)
+def do_remove_team_member(member: AccountTeamMember, *, acting_user: User) -> None:
+    """Take a member off the account's team; the audit trail keeps the values they had."""
+    member = AccountTeamMember.objects.select_for_update().select_related("account", "user").get(pk=member.pk)
+    _check_manages_team(member.account, acting_user)
+    before = snapshot_fields(member, TEAM_MEMBER_FIELDS)
+    record_audit(
+        actor=acting_user,
+        action="account_team_member.delete",
+        instance=member,
+        changes={name: [value, None] for name, value in before.items()},
+    )
+    member.delete()

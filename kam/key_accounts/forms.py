@@ -9,8 +9,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.key_accounts.actions import CONTACT_FIELDS
-from kam.key_accounts.choices import Attitude, BuyingRole, RelationshipLevel, Tier
-from kam.key_accounts.models import Account, Contact
+from kam.key_accounts.choices import Attitude, BuyingRole, RelationshipLevel, TeamRole, Tier
+from kam.key_accounts.models import Account, AccountTeamMember, Contact
+from kam.users.choices import Department
 from kam.users.models import User
 
 
@@ -116,3 +117,48 @@ class ContactForm(forms.Form):
     def contact_values(self) -> dict[str, Any]:
         """The cleaned values, as the contact actions take them; call after ``is_valid()``."""
         return {name: self.cleaned_data[name] for name in CONTACT_FIELDS}
+
+
+class TeamMemberAddForm(forms.Form):
+    """Put one of our people on the account's team, from the team tab.
+
+    The select offers the active users not yet on the team, but any user is accepted here:
+    the action refuses an inactive user or one already on the team, with a message naming
+    the field.
+    """
+
+    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.all(), empty_label="—")
+    role = forms.ChoiceField(label=_("Role on the account"), choices=TeamRole.choices)
+    department = forms.ChoiceField(
+        label=_("Department"),
+        required=False,
+        choices=[("", _("Their own department")), *Department.choices],
+        help_text=_("On this account; by default the person's own department."),
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "team-new-%s")
+        super().__init__(*args, **kwargs)
+        self.account = account
+        candidates = (
+            User.objects.filter(is_active=True)
+            .exclude(account_teams__account=account)
+            .order_by("first_name", "last_name", "username")
+        )
+        # Offered: active users not on the team; validated against all users (see the docstring).
+        user_field = cast("forms.ModelChoiceField[User]", self.fields["user"])
+        user_field.widget.choices = [("", "—"), *((user.pk, str(user)) for user in candidates)]
+
+
+class TeamMemberForm(forms.Form):
+    """Change a member's role and department on the account, in place on the team tab."""
+
+    role = forms.ChoiceField(label=_("Role on the account"), choices=TeamRole.choices)
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+
+    def __init__(self, *args: Any, member: AccountTeamMember, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"role": member.role, "department": member.department})
+        # Every row has its own form on the page: a prefix keeps names and ids apart.
+        kwargs.setdefault("prefix", f"member-{member.pk}")
+        super().__init__(*args, **kwargs)
+        self.member = member

@@ -10,4 +10,10 @@ urlpatterns = [
     path("accounts/<str:code>/map/contacts/", views.contact_add, name="contact_add"),
     path("accounts/<str:code>/map/contacts/<str:contact_code>/", views.contact_edit, name="contact_edit"),
     path("accounts/<str:code>/map/contacts/<str:contact_code>/left/", views.contact_leave, name="contact_leave"),
+    path("accounts/<str:code>/team/", views.account_team, name="account_team"),
+    path("accounts/<str:code>/team/members/", views.team_member_add, name="team_member_add"),
+    path("accounts/<str:code>/team/members/<str:username>/", views.team_member_edit, name="team_member_edit"),
+    path(
+        "accounts/<str:code>/team/members/<str:username>/remove/", views.team_member_remove, name="team_member_remove"
+    ),
 ]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,11 +22,19 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
 from kam.key_accounts import coverage
-from kam.key_accounts.actions import do_add_contact, do_mark_contact_left, do_update_contact
-from kam.key_accounts.forms import AccountFilterForm, ContactForm
-from kam.key_accounts.models import Account, Contact
+from kam.key_accounts.actions import (
+    do_add_contact,
+    do_assign_team_member,
+    do_mark_contact_left,
+    do_remove_team_member,
+    do_update_contact,
+    do_update_team_member,
+)
+from kam.key_accounts.forms import AccountFilterForm, ContactForm, TeamMemberAddForm, TeamMemberForm
+from kam.key_accounts.models import Account, AccountTeamMember, Contact
 from kam.key_accounts.queries import access_account_by_code, can_manage_account, visible_accounts
 from kam.kpis.queries import latest_account_analysis
+from kam.users.choices import Department
 from kam.users.models import User
 
 ACCOUNTS_PER_PAGE = 50
@@ -99,10 +108,21 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _workspace_summary(account: Account, contacts: list[Any]) -> dict[str, Any]:
     """What needs attention on the account: overdue plan actions, follow-ups due, coverage of the buying centre."""
     # The workspace apps build on this one; imported here so that key_accounts does not import them at load time.
+    from kam.plans.choices import ActionStatus, PlanStatus
+    from kam.plans.models import PlanAction
     from kam.plans.queries import overdue_action_count
     from kam.touchpoints.models import Meeting
 
     today = timezone.localdate()
+    next_actions = list(
+        PlanAction.objects.filter(plan__account=account, status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS))
+        .exclude(plan__status=PlanStatus.CLOSED)
+        .select_related("owner")
+        .order_by("due_date", "id")[:5]
+    )
+    next_meetings = list(
+        Meeting.objects.filter(account=account, held_at__date__gte=today).order_by("held_at", "id")[:5]
+    )
     findings = coverage.coverage_findings(contacts, today=today, stale_days=coverage.stale_days_setting())
     return {
         "overdue_actions": overdue_action_count(account, today),
@@ -111,6 +131,9 @@ def _workspace_summary(account: Account, contacts: list[Any]) -> dict[str, Any]:
         ).count(),
         "coverage_findings": len(findings),
         "map_status": coverage.map_status(contacts),
+        "next_actions": next_actions,
+        "next_meetings": next_meetings,
+        "today": today,
     }
 
 
@@ -302,3 +325,168 @@ def contact_leave(request: HtmxHttpRequest, code: str, contact_code: str) -> Htt
     if not request.htmx:
         return HttpResponseRedirect(_map_url(account))
     return _render_map(request, _map_context(request, account, notice=notice))
+
+
+# --- the account team ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A member as the team tab shows them: with their edit form, for those who may edit."""
+
+    member: AccountTeamMember
+    form: TeamMemberForm | None
+
+
+@dataclass(frozen=True)
+class TeamGroup:
+    """The members of one of our departments (their department on the account)."""
+
+    department: str
+    label: str
+    rows: list[TeamRow]
+
+
+def _team_context(
+    request: HttpRequest,
+    account: Account,
+    *,
+    add_form: TeamMemberAddForm | None = None,
+    edit_form: TeamMemberForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    can_edit = can_manage_account(request.user, account)
+    members = account.team.select_related("user").order_by(
+        "role", "user__first_name", "user__last_name", "user__username"
+    )
+    by_department: dict[str, list[TeamRow]] = {}
+    for member in members:
+        form = None
+        if can_edit:
+            form = edit_form if edit_form is not None and edit_form.member.pk == member.pk else None
+            form = form or TeamMemberForm(member=member)
+        by_department.setdefault(member.department, []).append(TeamRow(member=member, form=form))
+    # Departments in their declared order; a value no longer declared comes last, as stored.
+    labels = dict(Department.choices)
+    order = [*Department.values, *sorted(set(by_department) - set(Department.values))]
+    groups = [
+        TeamGroup(department=department, label=str(labels.get(department, department)), rows=by_department[department])
+        for department in order
+        if department in by_department
+    ]
+    if can_edit and add_form is None:
+        add_form = TeamMemberAddForm(account=account)
+    return {
+        "account": account,
+        "groups": groups,
+        "member_count": sum(len(group.rows) for group in groups),
+        "can_edit": can_edit,
+        "add_form": add_form if can_edit else None,
+        "notice": notice,
+    }
+
+
+def _render_team(request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """The whole page, or for htmx only the team region its forms swap."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template_name = "key_accounts/partials/team_region.html"
+        status = 200  # htmx swaps only successful responses; the errors are in the forms
+    else:
+        template_name = "key_accounts/account_team.html"
+    response = render(request, template_name, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _team_managed_account(request: HttpRequest, code: str) -> tuple[Account, User]:
+    """The account, if the user sees it (404 otherwise) and may change its team (403 otherwise)."""
+    account = access_account_by_code(request.user, code)
+    user = request.user
+    if not isinstance(user, User) or not can_manage_account(user, account):
+        raise PermissionDenied(_("Only the account's key account manager or a director may change its team."))
+    return account, user
+
+
+def _team_member(account: Account, username: str) -> AccountTeamMember:
+    return get_object_or_404(account.team.select_related("user", "account"), user__username=username)
+
+
+def _team_url(account: Account) -> str:
+    return reverse("key_accounts:account_team", kwargs={"code": account.code})
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put an action's errors on the form's fields where it has them, on the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_safe
+def account_team(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Our cross-functional team on the account, grouped by department; its managers edit it in place."""
+    account = access_account_by_code(request.user, code)
+    return _render_team(request, _team_context(request, account))
+
+
+@login_required
+@require_POST
+def team_member_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Put someone on the team from the tab's form; htmx gets the re-rendered team region."""
+    account, user = _team_managed_account(request, code)
+    form = TeamMemberAddForm(request.POST, account=account)
+    if form.is_valid():
+        try:
+            member = do_assign_team_member(
+                account,
+                form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+                department=form.cleaned_data["department"],
+                acting_user=user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not request.htmx:
+                return HttpResponseRedirect(_team_url(account))
+            notice = _("%(user)s is now on the team.") % {"user": member.user}
+            return _render_team(request, _team_context(request, account, notice=notice))
+    return _render_team(request, _team_context(request, account, add_form=form), status=422)
+
+
+@login_required
+@require_POST
+def team_member_edit(request: HtmxHttpRequest, code: str, username: str) -> HttpResponse:
+    """Save a member's role and department on the account; htmx gets the re-rendered team region."""
+    account, user = _team_managed_account(request, code)
+    member = _team_member(account, username)
+    form = TeamMemberForm(request.POST, member=member)
+    if form.is_valid():
+        try:
+            member = do_update_team_member(
+                member, role=form.cleaned_data["role"], department=form.cleaned_data["department"], acting_user=user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not request.htmx:
+                return HttpResponseRedirect(_team_url(account))
+            notice = _("%(user)s saved.") % {"user": member.user}
+            return _render_team(request, _team_context(request, account, notice=notice))
+    return _render_team(request, _team_context(request, account, edit_form=form), status=422)
+
+
+@login_required
+@require_POST
+def team_member_remove(request: HtmxHttpRequest, code: str, username: str) -> HttpResponse:
+    """Take a member off the team; htmx gets the re-rendered team region."""
+    account, user = _team_managed_account(request, code)
+    member = _team_member(account, username)
+    do_remove_team_member(member, acting_user=user)
+    if not request.htmx:
+        return HttpResponseRedirect(_team_url(account))
+    notice = _("%(user)s is no longer on the team.") % {"user": member.user}
+    return _render_team(request, _team_context(request, account, notice=notice))

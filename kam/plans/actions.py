@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import DecimalField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,8 @@ from kam.plans.models import (
 )
 from kam.plans.queries import assignable_users, can_change_action_status, can_edit_plan
 from kam.users.models import User
+
+_M = TypeVar("_M", bound=Model)
 
 
 class PlanError(ValueError):
@@ -275,6 +278,67 @@ def _created(instance: Any, action: str, fields: tuple[str, ...], acting_user: U
     )
 
 
+def _item(instance: _M, acting_user: User | None) -> tuple[AccountPlan, _M]:
+    """Lock the item's plan (checking who acts and that it is open), then the item itself."""
+    plan = _editable(instance.plan, acting_user)  # type: ignore[attr-defined]
+    return plan, type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def _updated(instance: Model, action: str, values: Mapping[str, Any], acting_user: User | None) -> None:
+    """Set ``values`` on ``instance``; save and audit the fields that changed (nothing if none did)."""
+    before = snapshot_fields(instance, tuple(values))
+    for name, value in values.items():
+        field = instance._meta.get_field(name)
+        if isinstance(field, DecimalField) and value is not None:
+            # As the database holds it, so that 600000 and 600000.00 are no change.
+            value = Decimal(value).quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
+        setattr(instance, name, value)
+    changes = diff_snapshots(before, snapshot_fields(instance, tuple(values)))
+    if not changes:
+        return
+    instance.save(update_fields=[*changes, "updated_at"])
+    record_audit(actor=acting_user, action=action, instance=instance, changes=changes)
+
+
+def _deleted(instance: Model, action: str, fields: tuple[str, ...], acting_user: User | None) -> None:
+    """Audit the values the item had (before → None), then delete it."""
+    record_audit(
+        actor=acting_user,
+        action=action,
+        instance=instance,
+        changes={name: [value, None] for name, value in snapshot_fields(instance, fields).items()},
+    )
+    instance.delete()
+
+
+_OBJECTIVE_FIELDS = ("title", "kpi", "baseline", "target", "due_date", "manual_current")
+
+
+def _objective_values(
+    title: str,
+    kpi: str,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    due_date: dt.date | None,
+    manual_current: Decimal | None,
+) -> dict[str, Any]:
+    title = _required_text(PlanObjective, "title", title)
+    if kpi not in ObjectiveKpi.values:
+        raise PlanError(_("%(field)s: “%(value)s” is not a KPI we know.") % {"field": _("KPI"), "value": kpi})
+    if target is None:
+        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanObjective, "target")})
+    if baseline is None:
+        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanObjective, "baseline")})
+    return {
+        "title": title,
+        "kpi": kpi,
+        "baseline": baseline,
+        "target": target,
+        "due_date": due_date,
+        "manual_current": manual_current if kpi == ObjectiveKpi.OTHER else None,
+    }
+
+
 @transaction.atomic(durable=True)
 def do_add_objective(
     plan: AccountPlan,
@@ -289,29 +353,36 @@ def do_add_objective(
 ) -> PlanObjective:
     """Add an objective; engine KPIs are tracked from the analysis, "other" from ``manual_current``."""
     plan = _editable(plan, acting_user)
-    title = _required_text(PlanObjective, "title", title)
-    if kpi not in ObjectiveKpi.values:
-        raise PlanError(_("%(field)s: “%(value)s” is not a KPI we know.") % {"field": _("KPI"), "value": kpi})
-    if target is None:
-        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanObjective, "target")})
-    if baseline is None:
-        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanObjective, "baseline")})
-    objective = PlanObjective.objects.create(
-        plan=plan,
-        title=title,
-        kpi=kpi,
-        baseline=baseline,
-        target=target,
-        due_date=due_date,
-        manual_current=manual_current if kpi == ObjectiveKpi.OTHER else None,
-    )
-    _created(
-        objective,
-        "plan_objective.create",
-        ("plan", "title", "kpi", "baseline", "target", "due_date", "manual_current"),
-        acting_user,
-    )
+    values = _objective_values(title, kpi, baseline, target, due_date, manual_current)
+    objective = PlanObjective.objects.create(plan=plan, **values)
+    _created(objective, "plan_objective.create", ("plan", *_OBJECTIVE_FIELDS), acting_user)
     return objective
+
+
+@transaction.atomic(durable=True)
+def do_update_objective(
+    objective: PlanObjective,
+    *,
+    title: str,
+    kpi: str,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    due_date: dt.date | None = None,
+    manual_current: Decimal | None = None,
+    acting_user: User | None,
+) -> PlanObjective:
+    """Change an objective; the same rules as adding one."""
+    _plan, objective = _item(objective, acting_user)
+    values = _objective_values(title, kpi, baseline, target, due_date, manual_current)
+    _updated(objective, "plan_objective.update", values, acting_user)
+    return objective
+
+
+@transaction.atomic(durable=True)
+def do_delete_objective(objective: PlanObjective, *, acting_user: User | None) -> None:
+    """Delete an objective; its strategies stay, no longer tied to it."""
+    _plan, objective = _item(objective, acting_user)
+    _deleted(objective, "plan_objective.delete", ("plan", *_OBJECTIVE_FIELDS), acting_user)
 
 
 @transaction.atomic(durable=True)
@@ -320,12 +391,33 @@ def do_add_strategy(
 ) -> PlanStrategy:
     """Add a strategy, optionally for one of the plan's objectives."""
     plan = _editable(plan, acting_user)
+    strategy = PlanStrategy.objects.create(plan=plan, **_strategy_values(plan, text, objective))
+    _created(strategy, "plan_strategy.create", ("plan", "text", "objective"), acting_user)
+    return strategy
+
+
+def _strategy_values(plan: AccountPlan, text: str, objective: PlanObjective | None) -> dict[str, Any]:
     text = _required_text(PlanStrategy, "text", text)
     if objective is not None and objective.plan_id != plan.pk:
         raise PlanError(_("%(field)s: pick an objective of this plan.") % {"field": _label(PlanStrategy, "objective")})
-    strategy = PlanStrategy.objects.create(plan=plan, text=text, objective=objective)
-    _created(strategy, "plan_strategy.create", ("plan", "text", "objective"), acting_user)
+    return {"text": text, "objective": objective}
+
+
+@transaction.atomic(durable=True)
+def do_update_strategy(
+    strategy: PlanStrategy, *, text: str, objective: PlanObjective | None = None, acting_user: User | None
+) -> PlanStrategy:
+    """Change a strategy's text or the objective it serves."""
+    plan, strategy = _item(strategy, acting_user)
+    _updated(strategy, "plan_strategy.update", _strategy_values(plan, text, objective), acting_user)
     return strategy
+
+
+@transaction.atomic(durable=True)
+def do_delete_strategy(strategy: PlanStrategy, *, acting_user: User | None) -> None:
+    """Delete a strategy; its actions stay, no longer tied to it."""
+    _plan, strategy = _item(strategy, acting_user)
+    _deleted(strategy, "plan_strategy.delete", ("plan", "text", "objective"), acting_user)
 
 
 @transaction.atomic(durable=True)
@@ -341,13 +433,7 @@ def do_add_action(
 ) -> PlanAction:
     """Add an action owned by the account's KAM or a member of its team."""
     plan = _editable(plan, acting_user)
-    title = _required_text(PlanAction, "title", title)
-    if owner is None or not assignable_users(plan.account).filter(pk=owner.pk).exists():
-        raise PlanError(
-            _("%(field)s: pick the account's KAM or a member of its team.") % {"field": _label(PlanAction, "owner")}
-        )
-    if due_date is None:
-        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanAction, "due_date")})
+    title, owner, due_date = _action_values(plan, title, owner, due_date)
     if strategy is not None and strategy.plan_id != plan.pk:
         raise PlanError(_("%(field)s: pick a strategy of this plan.") % {"field": _label(PlanAction, "strategy")})
     action = PlanAction.objects.create(
@@ -365,6 +451,42 @@ def do_add_action(
         acting_user,
     )
     return action
+
+
+def _action_values(
+    plan: AccountPlan, title: str, owner: User | None, due_date: dt.date | None
+) -> tuple[str, User, dt.date]:
+    title = _required_text(PlanAction, "title", title)
+    if owner is None or not assignable_users(plan.account).filter(pk=owner.pk).exists():
+        raise PlanError(
+            _("%(field)s: pick the account's KAM or a member of its team.") % {"field": _label(PlanAction, "owner")}
+        )
+    if due_date is None:
+        raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanAction, "due_date")})
+    return title, owner, due_date
+
+
+@transaction.atomic(durable=True)
+def do_update_action(
+    action: PlanAction, *, title: str, owner: User | None, due_date: dt.date | None, acting_user: User | None
+) -> PlanAction:
+    """Change an action's title, owner or due date (its status has ``do_set_action_status``)."""
+    plan, action = _item(action, acting_user)
+    title, owner, due_date = _action_values(plan, title, owner, due_date)
+    _updated(action, "plan_action.update", {"title": title, "owner": owner, "due_date": due_date}, acting_user)
+    return action
+
+
+@transaction.atomic(durable=True)
+def do_delete_action(action: PlanAction, *, acting_user: User | None) -> None:
+    """Delete an action."""
+    _plan, action = _item(action, acting_user)
+    _deleted(
+        action,
+        "plan_action.delete",
+        ("plan", "title", "owner", "due_date", "department", "strategy", "status"),
+        acting_user,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -448,25 +570,51 @@ def do_add_competitor_position(
 ) -> CompetitorPosition:
     """Record a competitor at the account."""
     plan = _editable(plan, acting_user)
+    values = _competitor_values(competitor, share_estimate, strengths, notes)
+    position = CompetitorPosition.objects.create(plan=plan, **values)
+    _created(position, "competitor_position.create", ("plan", *_COMPETITOR_FIELDS), acting_user)
+    return position
+
+
+_COMPETITOR_FIELDS = ("competitor", "share_estimate", "strengths", "notes")
+
+
+def _competitor_values(competitor: str, share_estimate: Decimal | None, strengths: str, notes: str) -> dict[str, Any]:
     competitor = _required_text(CompetitorPosition, "competitor", competitor)
     if share_estimate is not None and not Decimal(0) <= share_estimate <= Decimal(100):
         raise PlanError(
             _("%(field)s: must be between 0 and 100.") % {"field": _label(CompetitorPosition, "share_estimate")}
         )
-    position = CompetitorPosition.objects.create(
-        plan=plan,
-        competitor=competitor,
-        share_estimate=share_estimate,
-        strengths=strengths.strip(),
-        notes=notes.strip(),
-    )
-    _created(
-        position,
-        "competitor_position.create",
-        ("plan", "competitor", "share_estimate", "strengths", "notes"),
-        acting_user,
-    )
+    return {
+        "competitor": competitor,
+        "share_estimate": share_estimate,
+        "strengths": strengths.strip(),
+        "notes": notes.strip(),
+    }
+
+
+@transaction.atomic(durable=True)
+def do_update_competitor_position(
+    position: CompetitorPosition,
+    *,
+    competitor: str,
+    share_estimate: Decimal | None = None,
+    strengths: str = "",
+    notes: str = "",
+    acting_user: User | None,
+) -> CompetitorPosition:
+    """Change what we know of a competitor at the account."""
+    _plan, position = _item(position, acting_user)
+    values = _competitor_values(competitor, share_estimate, strengths, notes)
+    _updated(position, "competitor_position.update", values, acting_user)
     return position
+
+
+@transaction.atomic(durable=True)
+def do_delete_competitor_position(position: CompetitorPosition, *, acting_user: User | None) -> None:
+    """Delete a competitor position."""
+    _plan, position = _item(position, acting_user)
+    _deleted(position, "competitor_position.delete", ("plan", *_COMPETITOR_FIELDS), acting_user)
 
 
 @transaction.atomic(durable=True)
@@ -481,10 +629,38 @@ def do_add_review(
 ) -> PlanReview:
     """Record a review meeting of the plan."""
     plan = _editable(plan, acting_user)
+    review = PlanReview.objects.create(plan=plan, **_review_values(date, participants, notes, decisions))
+    _created(review, "plan_review.create", ("plan", *_REVIEW_FIELDS), acting_user)
+    return review
+
+
+_REVIEW_FIELDS = ("date", "participants", "notes", "decisions")
+
+
+def _review_values(date: dt.date | None, participants: str, notes: str, decisions: str) -> dict[str, Any]:
     if date is None:
         raise PlanError(_("%(field)s: this is required.") % {"field": _label(PlanReview, "date")})
-    review = PlanReview.objects.create(
-        plan=plan, date=date, participants=participants.strip(), notes=notes.strip(), decisions=decisions.strip()
-    )
-    _created(review, "plan_review.create", ("plan", "date", "participants", "notes", "decisions"), acting_user)
+    return {"date": date, "participants": participants.strip(), "notes": notes.strip(), "decisions": decisions.strip()}
+
+
+@transaction.atomic(durable=True)
+def do_update_review(
+    review: PlanReview,
+    *,
+    date: dt.date | None,
+    participants: str = "",
+    notes: str = "",
+    decisions: str = "",
+    acting_user: User | None,
+) -> PlanReview:
+    """Change the record of a review meeting."""
+    _plan, review = _item(review, acting_user)
+    _updated(review, "plan_review.update", _review_values(date, participants, notes, decisions), acting_user)
     return review
+
+
+@transaction.atomic(durable=True)
+def do_delete_review(review: PlanReview, *, acting_user: User | None) -> None:
+    """Delete the record of a review meeting."""
+    _plan, review = _item(review, acting_user)
+    _deleted(review, "plan_review.delete", ("plan", *_REVIEW_FIELDS), acting_user)

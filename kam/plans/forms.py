@@ -111,6 +111,19 @@ class ActionForm(PlanForm):
         cast("forms.ModelChoiceField[Any]", self.fields["strategy"]).queryset = plan.strategies.all()
 
 
+class ActionEditForm(PlanForm):
+    """What changes of an action once added: its title, owner and due date."""
+
+    id_prefix = "action-edit"
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+
+    def __init__(self, *args: Any, plan: AccountPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Any]", self.fields["owner"]).queryset = assignable_users(plan.account)
+
+
 class ActionStatusForm(PlanForm):
     id_prefix = "action-status"
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)

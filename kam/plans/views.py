@@ -7,16 +7,19 @@ Every change goes through ``kam.plans.actions``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
@@ -28,17 +31,26 @@ from kam.plans.actions import PlanConflictError, PlanError
 from kam.plans.choices import ActionStatus, PlanStatus
 from kam.plans.exports import plan_pdf, plan_workbook
 from kam.plans.forms import (
+    ActionEditForm,
     ActionForm,
     ActionStatusForm,
     CompetitorForm,
     ObjectiveForm,
     PlanCreateForm,
     PlanDiagnosisForm,
+    PlanForm,
     ReviewForm,
     StrategyForm,
     WhitespaceForm,
 )
-from kam.plans.models import AccountPlan, PlanAction
+from kam.plans.models import (
+    AccountPlan,
+    CompetitorPosition,
+    PlanAction,
+    PlanObjective,
+    PlanReview,
+    PlanStrategy,
+)
 from kam.plans.queries import (
     ROLLUP_KPIS,
     access_plan,
@@ -49,6 +61,7 @@ from kam.plans.queries import (
     is_overdue,
     objectives_with_progress,
     plans_of,
+    progress_of,
     rollup,
     today,
     totals,
@@ -85,6 +98,7 @@ def _plan_context(request: HttpRequest, account: Account, plan: AccountPlan | No
             "analysis": analysis,
             "objectives": objectives_with_progress(plan),
             "strategies": list(plan.strategies.select_related("objective")),
+            "editing": {},
             "action_rows": [_action_row(request, action, on) for action in plan_actions],
             "overdue_count": sum(1 for action in plan_actions if is_overdue(action, on)),
             "whitespace": whitespace_grid(plan),
@@ -110,6 +124,7 @@ def _action_row(request: HttpRequest, action: PlanAction, on: Any = None) -> dic
         "action": action,
         "overdue": is_overdue(action, on),
         "can_change_status": open_plan and can_change_action_status(request.user, action),
+        "can_edit": open_plan and can_edit_plan(request.user, action.plan.account),
         "statuses": ActionStatus.choices,
     }
 
@@ -231,10 +246,10 @@ def plan_status(request: HttpRequest, code: str, pk: int, transition: str) -> Ht
 def _add(
     request: HttpRequest, code: str, pk: int, form_class: type[Any], prefix: str, name: str, message: str
 ) -> HttpResponse:
-    """Shared POST handling of the small "add" forms: parse, call the action, redirect or show errors."""
+    """POST handling of a plain (non-HTMX) form: parse, call the action, redirect or show errors."""
     plan = access_plan(request.user, code, pk)
     user = _editor(request, plan.account)
-    form = form_class(request.POST, plan=plan) if form_class is StrategyForm else form_class(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
             getattr(actions, name)(plan, **form.cleaned_data, acting_user=user)
@@ -248,63 +263,227 @@ def _add(
 
 @login_required
 @require_POST
-def objective_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return _add(request, code, pk, ObjectiveForm, "objective", "do_add_objective", _("Objective added."))
-
-
-@login_required
-@require_POST
-def strategy_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return _add(request, code, pk, StrategyForm, "strategy", "do_add_strategy", _("Strategy added."))
-
-
-@login_required
-@require_POST
 def whitespace_set(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return _add(request, code, pk, WhitespaceForm, "whitespace", "do_set_whitespace_cell", _("Whitespace cell saved."))
 
 
-@login_required
-@require_POST
-def competitor_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return _add(request, code, pk, CompetitorForm, "competitor", "do_add_competitor_position", _("Competitor added."))
+# --- objectives, strategies, actions, competitors and reviews: add, edit, delete -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """One kind of plan item edited in place: its model, forms, actions, fragment and messages."""
+
+    model: type[Model]
+    add_form: type[PlanForm]
+    edit_form: type[PlanForm]
+    needs_plan: bool
+    verb: str
+    template: str
+    section: str
+    added: Any
+    saved: Any
+    deleted: Any
+
+
+_KINDS = {
+    "objective": _Kind(
+        PlanObjective,
+        ObjectiveForm,
+        ObjectiveForm,
+        False,
+        "objective",
+        "plans/partials/objective_item.html",
+        "objectives",
+        gettext_lazy("Objective added."),
+        gettext_lazy("Objective saved."),
+        gettext_lazy("Objective deleted."),
+    ),
+    "strategy": _Kind(
+        PlanStrategy,
+        StrategyForm,
+        StrategyForm,
+        True,
+        "strategy",
+        "plans/partials/strategy_item.html",
+        "strategies",
+        gettext_lazy("Strategy added."),
+        gettext_lazy("Strategy saved."),
+        gettext_lazy("Strategy deleted."),
+    ),
+    "action": _Kind(
+        PlanAction,
+        ActionForm,
+        ActionEditForm,
+        True,
+        "action",
+        "plans/partials/action_row.html",
+        "actions",
+        gettext_lazy("Action added."),
+        gettext_lazy("Action saved."),
+        gettext_lazy("Action deleted."),
+    ),
+    "competitor": _Kind(
+        CompetitorPosition,
+        CompetitorForm,
+        CompetitorForm,
+        False,
+        "competitor_position",
+        "plans/partials/competitor_item.html",
+        "competitors",
+        gettext_lazy("Competitor added."),
+        gettext_lazy("Competitor saved."),
+        gettext_lazy("Competitor deleted."),
+    ),
+    "review": _Kind(
+        PlanReview,
+        ReviewForm,
+        ReviewForm,
+        False,
+        "review",
+        "plans/partials/review_item.html",
+        "reviews",
+        gettext_lazy("Review recorded."),
+        gettext_lazy("Review saved."),
+        gettext_lazy("Review deleted."),
+    ),
+}
+
+
+def _kind(name: str) -> _Kind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise Http404(_("No such part of a plan.")) from None
+
+
+def _edit_form(kind: str, plan: AccountPlan, item: Model, data: Any = None) -> PlanForm:
+    """The inline edit form of ``item``, filled with its values; ids carry the item's id."""
+    spec = _KINDS[kind]
+    extra: dict[str, Any] = {"plan": plan} if spec.needs_plan else {}
+    initial = {name: getattr(item, name) for name in spec.edit_form.base_fields}
+    return spec.edit_form(data, initial=initial, auto_id=f"{kind}-{item.pk}-%s", **extra)
+
+
+def _item_html(request: HttpRequest, kind: str, plan: AccountPlan, item: Any) -> str:
+    """The fragment showing ``item`` in the page (a table row, list item or article)."""
+    editable = plan.status != PlanStatus.CLOSED and can_edit_plan(request.user, plan.account)
+    context: dict[str, Any] = {"plan": plan, "item": item, "plan_editable": editable}
+    if kind == "action":
+        context["row"] = _action_row(request, item)
+    elif kind == "objective":
+        context["measured"] = progress_of(item, latest_account_analysis(plan.account))
+    return render_to_string(_KINDS[kind].template, context, request)
+
+
+def _edit_html(request: HttpRequest, kind: str, plan: AccountPlan, item: Model, form: PlanForm) -> str:
+    return render_to_string(
+        "plans/partials/item_edit.html", {"plan": plan, "kind": kind, "item": item, "form": form}, request
+    )
+
+
+def _add_form_html(request: HttpRequest, kind: str, plan: AccountPlan, form: PlanForm, *, oob: bool = False) -> str:
+    """The add form of a section; ``oob`` sends it out of band, to reset it after an HTMX add."""
+    template = "plans/partials/action_form.html" if kind == "action" else "plans/partials/add_form.html"
+    context = {"action_form": form, "form": form, "kind": kind, "plan": plan, "oob": oob}
+    return render_to_string(template, context, request)
+
+
+def _item_of(request: HttpRequest, code: str, pk: int, kind: str, item_pk: int) -> tuple[AccountPlan, Any]:
+    plan = access_plan(request.user, code, pk)
+    manager = _kind(kind).model._default_manager
+    return plan, get_object_or_404(manager.select_related("plan__account"), plan=plan, pk=item_pk)
+
+
+def _anchor(plan: AccountPlan, name: str) -> str:
+    return f"{plan.get_absolute_url()}#{name}"
 
 
 @login_required
 @require_POST
-def review_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return _add(request, code, pk, ReviewForm, "review", "do_add_review", _("Review recorded."))
-
-
-@login_required
-@require_POST
-def action_add(request: HtmxHttpRequest, code: str, pk: int) -> HttpResponse:
-    """Add an action; with HTMX the new row is appended and the form reset, without a reload."""
+def item_add(request: HtmxHttpRequest, code: str, pk: int, kind: str) -> HttpResponse:
+    """Add an item; with HTMX the new item is put in its list and the form reset, without a reload."""
+    spec = _kind(kind)
     plan = access_plan(request.user, code, pk)
     user = _editor(request, plan.account)
-    form = ActionForm(request.POST, plan=plan)
+    extra: dict[str, Any] = {"plan": plan} if spec.needs_plan else {}
+    form = spec.add_form(request.POST, **extra)
     if form.is_valid():
         try:
-            action = actions.do_add_action(plan, **form.cleaned_data, acting_user=user)
+            item = getattr(actions, f"do_add_{spec.verb}")(plan, **form.cleaned_data, acting_user=user)
         except PlanError as error:
             form.add_error(None, str(error))
         else:
             if not request.htmx:
-                messages.success(request, _("Action added."))
-                return redirect(plan)
-            row = render_to_string(
-                "plans/partials/action_row.html", {"row": _action_row(request, action), "plan": plan}, request
-            )
-            fresh = render_to_string(
-                "plans/partials/action_form.html",
-                {"action_form": ActionForm(plan=plan), "plan": plan, "oob": True},
-                request,
-            )
-            return HttpResponse(row + fresh)
+                messages.success(request, str(spec.added))
+                return redirect(_anchor(plan, spec.section))
+            fresh = _add_form_html(request, kind, plan, spec.add_form(**extra), oob=True)
+            return HttpResponse(_item_html(request, kind, plan, item) + fresh)
     if request.htmx:
-        response = render(request, "plans/partials/action_form.html", {"action_form": form, "plan": plan}, status=200)
-        return reswap(retarget(response, "#action-form"), "outerHTML")
-    return _render_plan(request, plan.account, plan, status=400, action_form=form)
+        response = HttpResponse(_add_form_html(request, kind, plan, form))
+        return reswap(retarget(response, f"#{kind}-form"), "outerHTML")
+    return _render_plan(request, plan.account, plan, status=400, **{f"{kind}_form": form})
+
+
+@login_required
+@require_safe
+def item_detail(request: HtmxHttpRequest, code: str, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    """The item as shown in the page (HTMX: cancelling an inline edit); without HTMX, the plan."""
+    plan, item = _item_of(request, code, pk, kind, item_pk)
+    if not request.htmx:
+        return redirect(_anchor(plan, f"{kind}-{item.pk}"))
+    return HttpResponse(_item_html(request, kind, plan, item))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def item_edit(request: HtmxHttpRequest, code: str, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    """The inline edit form of an item (GET) and its save (POST): HTMX swaps the item in place."""
+    plan, item = _item_of(request, code, pk, kind, item_pk)
+    user = _editor(request, plan.account)
+    spec = _KINDS[kind]
+    status = 200
+    if request.method == "POST":
+        form = _edit_form(kind, plan, item, request.POST)
+        if form.is_valid():
+            try:
+                item = getattr(actions, f"do_update_{spec.verb}")(item, **form.cleaned_data, acting_user=user)
+            except PlanError as error:
+                form.add_error(None, str(error))
+            else:
+                if not request.htmx:
+                    messages.success(request, str(spec.saved))
+                    return redirect(_anchor(plan, f"{kind}-{item.pk}"))
+                return HttpResponse(_item_html(request, kind, plan, item))
+        status = 400
+    else:
+        form = _edit_form(kind, plan, item)
+    if request.htmx:
+        if request.method != "POST" and plan.status == PlanStatus.CLOSED:
+            return HttpResponse(_item_html(request, kind, plan, item))
+        return HttpResponse(_edit_html(request, kind, plan, item, form))
+    editing = {kind: item.pk} if plan.status != PlanStatus.CLOSED else {}
+    return _render_plan(request, plan.account, plan, status=status, editing=editing, edit_form=form)
+
+
+@login_required
+@require_POST
+def item_delete(request: HtmxHttpRequest, code: str, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    """Delete an item; HTMX swaps it for nothing, without HTMX the plan is shown again."""
+    plan, item = _item_of(request, code, pk, kind, item_pk)
+    user = _editor(request, plan.account)
+    spec = _KINDS[kind]
+    try:
+        getattr(actions, f"do_delete_{spec.verb}")(item, acting_user=user)
+    except PlanError as error:
+        if request.htmx:
+            return HttpResponse(_item_html(request, kind, plan, item))
+        messages.error(request, str(error))
+        return redirect(plan)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, str(spec.deleted))
+    return redirect(_anchor(plan, spec.section))
 
 
 @login_required

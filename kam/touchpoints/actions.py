@@ -1,4 +1,5 @@
-"""Every change of meetings: logging one, correcting it, marking its follow-up done.
+"""Every change of meetings and touchpoints: logging a meeting, correcting it, marking its follow-up
+done; logging a touchpoint.
 
 Each action checks who is acting (those who manage the account and its team members),
 validates the meeting, runs in one durable transaction and leaves an audit record.
@@ -20,9 +21,10 @@ from django.utils.translation import gettext as _
 from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
 from kam.core.upserts import UpsertResult, audit_link_changes, index_by, split_codes, sync_links, upsert_objects
 from kam.key_accounts.models import Account, Contact
-from kam.touchpoints.choices import GoalMet, MeetingObjective
-from kam.touchpoints.models import Meeting
-from kam.touchpoints.queries import can_log_meetings
+from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
+from kam.touchpoints.models import Meeting, Touchpoint
+from kam.touchpoints.queries import can_log_meetings, can_log_touchpoints
+from kam.users.choices import Department
 from kam.users.models import User
 
 _MEETING_FIELDS = ("held_at", "objective", "goal", "outcome", "goal_met", "next_step", "follow_up_on", "follow_up_done")
@@ -149,6 +151,84 @@ def do_complete_follow_up(meeting: Meeting, *, acting_user: User | None) -> Meet
         changes={"follow_up_done": [False, True]},
     )
     return meeting
+
+
+# --- touchpoints ----------------------------------------------------------------------------
+
+_TOUCHPOINT_FIELDS = ("contact", "user", "department", "channel", "type", "happened_at", "summary", "sentiment")
+
+
+class TouchpointError(ValueError):
+    """A touchpoint we cannot store; the message names the field and says why, in the user's language."""
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointDetails:
+    """What is said about an interaction with the customer when it is logged."""
+
+    happened_at: dt.datetime
+    department: str
+    channel: str
+    type: str
+    summary: str
+    sentiment: str = Sentiment.NEUTRAL
+    contact: Contact | None = None
+    user: User | None = None  # who of ours dealt with the customer; the acting user when not given
+
+
+def _check_touchpoint(account: Account, details: TouchpointDetails, user: User | None) -> User:
+    """Refuse a touchpoint we cannot store; return who of ours dealt with the customer."""
+    if timezone.is_naive(details.happened_at):
+        raise TouchpointError(_("When: give the date and time of the touchpoint."))
+    if details.department not in Department.values:
+        raise TouchpointError(_("Department: %(value)s is not a department.") % {"value": details.department})
+    if details.channel not in Channel.values:
+        raise TouchpointError(_("Channel: %(value)s is not a channel.") % {"value": details.channel})
+    if details.type not in TouchpointType.values:
+        raise TouchpointError(_("Type: %(value)s is not a type of touchpoint.") % {"value": details.type})
+    if details.sentiment not in Sentiment.values:
+        raise TouchpointError(
+            _("Sentiment: %(value)s is not positive, neutral or negative.") % {"value": details.sentiment}
+        )
+    if not details.summary.strip():
+        raise TouchpointError(_("Summary: say what the touchpoint was about."))
+    if details.contact is not None and details.contact.account_id != account.pk:
+        raise TouchpointError(
+            _("Contact: %(contact)s is not a contact of %(account)s.")
+            % {"contact": details.contact, "account": account.name}
+        )
+    if user is None:
+        raise TouchpointError(_("Our person: say who of ours dealt with the customer."))
+    if not user.is_active:
+        raise TouchpointError(_("Our person: %(user)s is no longer active.") % {"user": user})
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_log_touchpoint(account: Account, details: TouchpointDetails, *, acting_user: User | None) -> Touchpoint:
+    """Store an interaction with the account; it appears on the account's timeline."""
+    if acting_user is not None and not can_log_touchpoints(acting_user, account):
+        raise PermissionDenied(_("Only the account's managers and team members may log its touchpoints."))
+    user = _check_touchpoint(account, details, details.user if details.user is not None else acting_user)
+    touchpoint = Touchpoint.objects.create(
+        account=account,
+        contact=details.contact,
+        user=user,
+        department=details.department,
+        channel=details.channel,
+        type=details.type,
+        happened_at=details.happened_at.astimezone(dt.UTC),
+        summary=details.summary.strip(),
+        sentiment=details.sentiment,
+        created_by=acting_user,
+    )
+    record_audit(
+        actor=acting_user,
+        action="touchpoint.log",
+        instance=touchpoint,
+        changes={name: [None, value] for name, value in snapshot_fields(touchpoint, _TOUCHPOINT_FIELDS).items()},
+    )
+    return touchpoint
 
 
 # --- importing meetings in bulk (``kam import meetings``) ---------------------------------

@@ -22,3 +22,36 @@ class GoalMet(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
     UNKNOWN = "unknown", _("Not yet known")
+
+
+class Channel(models.TextChoices):
+    """How an interaction with the customer took place."""
+
+    VISIT = "visit", _("Visit")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    VIDEO = "video", _("Video call")
+    EVENT = "event", _("Event")
+    PORTAL = "portal", _("Portal")
+    OTHER = "other", _("Other")
+
+
+class TouchpointType(models.TextChoices):
+    """What an interaction with the customer was about."""
+
+    SALES = "sales", _("Sales")
+    ORDER = "order", _("Order")
+    DELIVERY = "delivery", _("Delivery")
+    AFTER_SALES = "after_sales", _("After-sales")
+    SUPPORT = "support", _("Support")
+    FINANCE = "finance", _("Finance")
+    COMPLAINT = "complaint", _("Complaint")
+    OTHER = "other", _("Other")
+
+
+class Sentiment(models.TextChoices):
+    """How the customer felt about the interaction."""
+
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")

@@ -1,4 +1,5 @@
-"""Touchpoints with the customer: meetings, what they were for, who came and what follows."""
+"""Touchpoints with the customer: meetings (what they were for, who came, what follows) and every
+other interaction any department of ours has with the account."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.models import TimeStampedModel
 from kam.key_accounts.models import Account, Contact
-from kam.touchpoints.choices import GoalMet, MeetingObjective
+from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
+from kam.users.choices import Department
 
 
 class Meeting(TimeStampedModel):
@@ -76,3 +78,70 @@ class Meeting(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("touchpoints:account_meetings", kwargs={"code": self.account.code}) + f"#meeting-{self.pk}"
+
+
+class Touchpoint(TimeStampedModel):
+    """One interaction of one of our people with the account at any touchpoint of our organisation.
+
+    Sales visits, order questions, delivery issues, support calls, invoices, complaints: whoever
+    of ours talked to the customer logs it, with the customer's mood, so that the account team
+    sees the whole relationship on the account's timeline.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+        help_text=_("The person of the account we dealt with, when known."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our person"),
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
+        help_text=_("Who of ours dealt with the customer."),
+    )
+    department = models.CharField(_("department"), max_length=32, choices=Department.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    type = models.CharField(_("type"), max_length=16, choices=TouchpointType.choices)
+    happened_at = models.DateTimeField(_("when"))
+    summary = models.TextField(_("summary"))
+    sentiment = models.CharField(_("sentiment"), max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("-happened_at", "-id")
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sentiment__in=Sentiment.values),
+                name="%(app_label)s_%(class)s_sentiment_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(summary=""),
+                name="%(app_label)s_%(class)s_summary_not_empty",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "happened_at"], name="touchpoints_tp_happened_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} {timezone.localtime(self.happened_at):%Y-%m-%d} {self.get_type_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("touchpoints:account_timeline", kwargs={"code": self.account.code}) + f"#touchpoint-{self.pk}"

@@ -1,7 +1,8 @@
-"""The account's meetings tab: the meetings, open follow-ups as reminders, and logging one in the page.
+"""The account's meetings tab (the meetings, open follow-ups as reminders, and logging one in the
+page) and its timeline tab (touchpoints and meetings merged, filtered, logging a touchpoint).
 
 Whoever sees the account reads its meetings; those who manage it and its team log and edit
-them; everyone else gets 404. An htmx request gets only the meetings region back.
+them, and log touchpoints; everyone else gets 404. An htmx request gets only the region back.
 Every change goes through ``kam.touchpoints.actions``.
 """
 
@@ -21,11 +22,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kam.key_accounts.models import Account
 from kam.key_accounts.queries import access_account_by_code
 from kam.key_accounts.views import HtmxHttpRequest
-from kam.touchpoints.actions import MeetingError, do_complete_follow_up, do_log_meeting, do_update_meeting
-from kam.touchpoints.forms import MeetingForm
+from kam.touchpoints.actions import (
+    MeetingError,
+    TouchpointError,
+    do_complete_follow_up,
+    do_log_meeting,
+    do_log_touchpoint,
+    do_update_meeting,
+)
+from kam.touchpoints.choices import Sentiment
+from kam.touchpoints.forms import MeetingForm, TouchpointForm
 from kam.touchpoints.models import Meeting
 from kam.touchpoints.queries import account_meetings as meetings_of
-from kam.touchpoints.queries import can_log_meetings, open_follow_ups
+from kam.touchpoints.queries import account_timeline as timeline_of
+from kam.touchpoints.queries import can_log_meetings, can_log_touchpoints, open_follow_ups
+from kam.users.choices import Department
 from kam.users.models import User
 
 PAGE = "touchpoints/account_meetings.html"
@@ -132,3 +143,79 @@ def follow_up_done(request: HtmxHttpRequest, code: str, pk: int) -> HttpResponse
     if not request.htmx:
         return redirect("touchpoints:account_meetings", code=account.code)
     return _render(request, account, None, notice=notice)
+
+
+# --- the timeline tab ---------------------------------------------------------------------
+
+TIMELINE_PAGE = "touchpoints/account_timeline.html"
+TIMELINE_REGION = "touchpoints/partials/timeline.html"
+TIMELINE_LIST = "touchpoints/partials/timeline_list.html"
+
+
+def _timeline_filters(request: HtmxHttpRequest) -> dict[str, str]:
+    department = request.GET.get("department", "")
+    sentiment = request.GET.get("sentiment", "")
+    return {
+        "department": department if department in Department.values else "",
+        "sentiment": sentiment if sentiment in Sentiment.values else "",
+    }
+
+
+def _render_timeline(
+    request: HtmxHttpRequest, account: Account, form: TouchpointForm | None, *, notice: str = ""
+) -> HttpResponse:
+    user = cast(User, request.user)
+    may_log = can_log_touchpoints(user, account)
+    if may_log and form is None:
+        form = TouchpointForm(account=account, user=user)
+    filters = _timeline_filters(request) if request.method != "POST" else {"department": "", "sentiment": ""}
+    page = timeline_of(account, page=request.GET.get("page", 1), **filters)
+    query = {name: value for name, value in filters.items() if value}
+    context: dict[str, Any] = {
+        "account": account,
+        "page": page,
+        "items": page.object_list,
+        "filters": filters,
+        "filter_query": "&".join(f"{name}={value}" for name, value in query.items()),
+        "departments": Department.choices,
+        "sentiments": Sentiment.choices,
+        "may_log": may_log,
+        "form": form,
+        "notice": notice,
+    }
+    if not request.htmx or request.htmx.history_restore_request:
+        template = TIMELINE_PAGE
+    elif request.method == "POST":
+        template = TIMELINE_REGION
+    else:
+        template = TIMELINE_LIST
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_timeline(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """The timeline tab: touchpoints and meetings newest first; a POST logs a touchpoint.
+
+    An htmx GET (filters, pages) gets the list back; an htmx POST the whole region, the new
+    touchpoint at the top of an unfiltered first page.
+    """
+    account = access_account_by_code(request.user, code)
+    if request.method != "POST":
+        return _render_timeline(request, account, None)
+    user = cast(User, request.user)
+    if not can_log_touchpoints(user, account):
+        raise PermissionDenied(_("Only the account's managers and team members may log its touchpoints."))
+    form = TouchpointForm(request.POST, account=account, user=user)
+    if form.is_valid():
+        try:
+            do_log_touchpoint(account, form.details(), acting_user=user)
+        except TouchpointError as error:
+            form.add_error(None, str(error))
+        else:
+            if not request.htmx:
+                return redirect("touchpoints:account_timeline", code=account.code)
+            return _render_timeline(request, account, None, notice=_("Touchpoint logged."))
+    return _render_timeline(request, account, form)

@@ -2,6 +2,8 @@
 
 ``acme_meeting``: alice met Marta Ruiz (MR) of ACME on 2 March 2026 to learn the needs; the
 follow-up (send the sizing study) is due on 10 March 2026.
+
+``touchpoint_details`` describes a phone call of sales about an order on 1 March 2026.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import pytest
 from django.utils import timezone
 
 from kam.key_accounts.models import Account
-from kam.touchpoints.actions import MeetingDetails, do_log_meeting
-from kam.touchpoints.choices import GoalMet, MeetingObjective
+from kam.touchpoints.actions import MeetingDetails, TouchpointDetails, do_log_meeting
+from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
 from kam.touchpoints.models import Meeting
+from kam.users.choices import Department
 from kam.users.models import User
 
 MEETING_AT = timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0))
 FOLLOW_UP_ON = dt.date(2026, 3, 10)
+TOUCHPOINT_AT = timezone.make_aware(dt.datetime(2026, 3, 1, 9, 30))
 
 
 def meeting_details(**fields: Any) -> MeetingDetails:
@@ -31,6 +35,20 @@ def meeting_details(**fields: Any) -> MeetingDetails:
         **fields,
     }
     return MeetingDetails(**values)
+
+
+def touchpoint_details(**fields: Any) -> TouchpointDetails:
+    """Details of a neutral sales phone call about an order on 1 March 2026, with ``fields`` changed."""
+    values: dict[str, Any] = {
+        "happened_at": TOUCHPOINT_AT,
+        "department": Department.SALES,
+        "channel": Channel.PHONE,
+        "type": TouchpointType.ORDER,
+        "summary": "Asked about the lead time of the March order",
+        "sentiment": Sentiment.NEUTRAL,
+        **fields,
+    }
+    return TouchpointDetails(**values)
 
 
 @pytest.fixture

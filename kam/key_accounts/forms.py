@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.widgets import QuickSelect
 from kam.key_accounts.actions import CONTACT_FIELDS
 from kam.key_accounts.choices import Attitude, BuyingRole, RelationshipLevel, TeamRole, Tier
 from kam.key_accounts.models import Account, AccountTeamMember, Contact
@@ -76,7 +77,11 @@ class ContactForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     reports_to = forms.ModelChoiceField(
-        label=_("Reports to"), required=False, queryset=Contact.objects.none(), empty_label=_("Nobody here")
+        label=_("Reports to"),
+        required=False,
+        queryset=Contact.objects.none(),
+        empty_label=_("Nobody here"),
+        widget=QuickSelect,
     )
     buying_role = forms.ChoiceField(label=_("Buying role"), required=False, choices=[("", "—"), *BuyingRole.choices])
     influence = forms.IntegerField(
@@ -84,7 +89,11 @@ class ContactForm(forms.Form):
     )
     attitude = forms.ChoiceField(label=_("Attitude to us"), required=False, choices=[("", "—"), *Attitude.choices])
     relationship_owner = forms.ModelChoiceField(
-        label=_("Our relationship owner"), required=False, queryset=User.objects.none(), empty_label="—"
+        label=_("Our relationship owner"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="—",
+        widget=QuickSelect,
     )
     relationship_level = forms.ChoiceField(
         label=_("Relationship level"), required=False, choices=[("", "—"), *RelationshipLevel.choices]

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.widgets import QuickCheckboxSelectMultiple
 from kam.key_accounts.models import Account, Contact, ProductLine
 from kam.opportunities.actions import OpportunityDetails
 from kam.opportunities.choices import Stage
@@ -40,13 +41,13 @@ class OpportunityForm(forms.Form):
         label=_("Product lines"),
         queryset=ProductLine.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
     buying_influences = ContactChoiceField(
         label=_("Buying influences"),
         queryset=Contact.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
 
     def __init__(

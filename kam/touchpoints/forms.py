@@ -6,11 +6,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.widgets import QuickCheckboxSelectMultiple, QuickSelect
 from kam.key_accounts.models import Account, Contact
 from kam.touchpoints.actions import MeetingDetails, TouchpointDetails
 from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
@@ -33,10 +31,10 @@ class MeetingForm(forms.Form):
     objective = forms.ChoiceField(label=_("Objective"), choices=MeetingObjective.choices)
     goal = forms.CharField(label=_("Goal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     their_attendees = ContactChoiceField(
-        label=_("Their attendees"), queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Their attendees"), queryset=Contact.objects.none(), required=False, widget=QuickCheckboxSelectMultiple
     )
     our_attendees = forms.ModelMultipleChoiceField(
-        label=_("Our attendees"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Our attendees"), queryset=User.objects.none(), required=False, widget=QuickCheckboxSelectMultiple
     )
     outcome = forms.CharField(
         label=_("Outcome"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -85,26 +83,6 @@ class MeetingForm(forms.Form):
             goal_met=data["goal_met"],
             next_step=data["next_step"],
             follow_up_on=data["follow_up_on"],
-        )
-
-
-class QuickSelect(forms.Select):
-    """A select rendered in Python, not one template per option: the account's 200 contacts
-    cost about 1 ms instead of about 80 (see "Account workspace pages on PostgreSQL" in
-    docs/performance.md). Same HTML as ``forms.Select`` for a single choice."""
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        selected = {str(item) for item in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option), mark_safe(" selected") if str(option) in selected else "", label)
-                for option, label in self.choices
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
         )
 
 

@@ -15,12 +15,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.middleware import HtmxDetails
 
+from kam.core.htmx import HtmxHttpRequest, render_page_or_fragment
 from kam.key_accounts import coverage
 from kam.key_accounts.actions import (
     do_add_contact,
@@ -49,12 +48,6 @@ ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_ACCOUNT_SORT = "name"
 
 
-class HtmxHttpRequest(HttpRequest):
-    """A request that went through django-htmx's middleware (for the type checker)."""
-
-    htmx: HtmxDetails
-
-
 @login_required
 @require_safe
 def account_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -71,13 +64,9 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     accounts = form.filter_accounts(accounts).order_by(*ACCOUNT_SORTS[sort])
     page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "sort": sort, "is_filtered": form.has_changed()}
-    if request.htmx and not request.htmx.history_restore_request:
-        template_name = "key_accounts/partials/account_table.html"
-    else:
-        template_name = "key_accounts/account_list.html"
-    response = render(request, template_name, context)
-    # The same URL answers with a page or a fragment: caches must tell them apart.
-    patch_vary_headers(response, ("HX-Request",))
+    response = render_page_or_fragment(
+        request, "key_accounts/account_list.html", "key_accounts/partials/account_table.html", context
+    )
     return response
 
 
@@ -237,23 +226,24 @@ def _map_context(
 
 def _render_map(request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     """The whole page, or for htmx only the region it swaps (chart, coverage, table, form)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template_name = "key_accounts/partials/map_region.html"
-        status = 200  # htmx swaps only successful responses; the errors are in the form
-    else:
-        template_name = "key_accounts/relationship_map.html"
-    response = render(request, template_name, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(
+        request, "key_accounts/relationship_map.html", "key_accounts/partials/map_region.html", context, status=status
+    )
 
 
-def _managed_account(request: HttpRequest, code: str) -> tuple[Account, User]:
-    """The account, if the user sees it (404 otherwise) and may edit its contacts (403 otherwise)."""
+def _managed_account(request: HttpRequest, code: str, refusal: str) -> tuple[Account, User]:
+    """The account, if the user sees it (404 otherwise) and may manage it (403 with ``refusal`` otherwise)."""
     account = access_account_by_code(request.user, code)
     user = request.user
     if not isinstance(user, User) or not can_manage_account(user, account):
-        raise PermissionDenied(_("Only the account's key account manager or a director may edit its contacts."))
+        raise PermissionDenied(refusal)
     return account, user
+
+
+def _contacts_account(request: HttpRequest, code: str) -> tuple[Account, User]:
+    return _managed_account(
+        request, code, _("Only the account's key account manager or a director may edit its contacts.")
+    )
 
 
 def _map_url(account: Account) -> str:
@@ -298,7 +288,7 @@ def _save_contact(request: HtmxHttpRequest, account: Account, user: User, contac
 @require_POST
 def contact_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """Add a contact from the map's form; htmx gets the re-rendered map region."""
-    account, user = _managed_account(request, code)
+    account, user = _contacts_account(request, code)
     return _save_contact(request, account, user, None)
 
 
@@ -306,7 +296,7 @@ def contact_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
 @require_POST
 def contact_edit(request: HtmxHttpRequest, code: str, contact_code: str) -> HttpResponse:
     """Save an edited contact from the map's form; htmx gets the re-rendered map region."""
-    account, user = _managed_account(request, code)
+    account, user = _contacts_account(request, code)
     return _save_contact(request, account, user, get_object_or_404(account.contacts.all(), code=contact_code))
 
 
@@ -314,7 +304,7 @@ def contact_edit(request: HtmxHttpRequest, code: str, contact_code: str) -> Http
 @require_POST
 def contact_leave(request: HtmxHttpRequest, code: str, contact_code: str) -> HttpResponse:
     """Mark a contact as having left the customer."""
-    account, user = _managed_account(request, code)
+    account, user = _contacts_account(request, code)
     contact = get_object_or_404(account.contacts.all(), code=contact_code)
     try:
         do_mark_contact_left(contact, acting_user=user)
@@ -388,23 +378,15 @@ def _team_context(
 
 def _render_team(request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     """The whole page, or for htmx only the team region its forms swap."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template_name = "key_accounts/partials/team_region.html"
-        status = 200  # htmx swaps only successful responses; the errors are in the forms
-    else:
-        template_name = "key_accounts/account_team.html"
-    response = render(request, template_name, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(
+        request, "key_accounts/account_team.html", "key_accounts/partials/team_region.html", context, status=status
+    )
 
 
 def _team_managed_account(request: HttpRequest, code: str) -> tuple[Account, User]:
-    """The account, if the user sees it (404 otherwise) and may change its team (403 otherwise)."""
-    account = access_account_by_code(request.user, code)
-    user = request.user
-    if not isinstance(user, User) or not can_manage_account(user, account):
-        raise PermissionDenied(_("Only the account's key account manager or a director may change its team."))
-    return account, user
+    return _managed_account(
+        request, code, _("Only the account's key account manager or a director may change its team.")
+    )
 
 
 def _team_member(account: Account, username: str) -> AccountTeamMember:

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from kam.core.htmx import HtmxHttpRequest, wants_fragment
 from kam.key_accounts.queries import visible_accounts
-from kam.key_accounts.views import HtmxHttpRequest
 from kam.kpis.choices import ShapiroQuadrant
 from kam.kpis.models import AccountAnalysis, PortfolioAnalysis
 from kam.kpis.templatetags.kpis_figures import percent
@@ -290,7 +290,7 @@ def portfolio(request: HtmxHttpRequest) -> HttpResponse:
         sort = DEFAULT_ANALYSIS_SORT
     page = Paginator(rows.order_by(*analysis_ordering(sort)), ANALYSES_PER_PAGE).get_page(request.GET.get("page"))
     context: dict[str, Any] = {"analysis": analysis, "page_obj": page, "sort": sort, "headers": _headers(sort)}
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_fragment(request):
         response = render(request, "kpis/partials/analysis_table.html", context)
     else:
         context.update(

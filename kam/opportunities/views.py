@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kam.core.htmx import HtmxHttpRequest, render_page_or_fragment
 from kam.key_accounts.models import Account
 from kam.key_accounts.queries import access_account_by_code
-from kam.key_accounts.views import HtmxHttpRequest
 from kam.opportunities.actions import (
     OpportunityError,
     do_close_opportunity,
@@ -71,10 +70,7 @@ def _render(
         "editing": editing,
         "notice": notice,
     }
-    template = REGION if request.htmx and not request.htmx.history_restore_request else PAGE
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, PAGE, REGION, context)
 
 
 def _opportunity(account: Account, pk: int) -> Opportunity:

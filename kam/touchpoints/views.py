@@ -19,9 +19,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kam.core.htmx import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from kam.key_accounts.models import Account
 from kam.key_accounts.queries import access_account_by_code
-from kam.key_accounts.views import HtmxHttpRequest
 from kam.touchpoints.actions import (
     MeetingError,
     TouchpointError,
@@ -65,10 +65,7 @@ def _render(
         "editing": editing,
         "notice": notice,
     }
-    template = REGION if request.htmx and not request.htmx.history_restore_request else PAGE
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, PAGE, REGION, context)
 
 
 def _meeting(account: Account, pk: int) -> Meeting:
@@ -183,7 +180,7 @@ def _render_timeline(
         "form": form,
         "notice": notice,
     }
-    if not request.htmx or request.htmx.history_restore_request:
+    if not wants_fragment(request):
         template = TIMELINE_PAGE
     elif request.method == "POST":
         template = TIMELINE_REGION

@@ -223,11 +223,14 @@ def do_record_ratings(rating_round: RatingRound, ratings: Sequence[RatingInput],
                 _("%(code)s, %(criterion)s: a rating is a whole number from 1 to 10 (got %(value)s).")
                 % {"code": rating.account, "criterion": rating.criterion, "value": rating.value}
             )
+    # The scorer's earlier ratings in one query, not one per cell of the sheet.
+    stored = {
+        (rating.account_id, rating.criterion): rating
+        for rating in Rating.objects.filter(round=rating_round, scorer=acting_user, account_id__in=accounts.values())
+    }
     changed = 0
     for rating in ratings:
-        existing = Rating.objects.filter(
-            round=rating_round, account_id=accounts[rating.account], criterion=rating.criterion, scorer=acting_user
-        ).first()
+        existing = stored.get((accounts[rating.account], rating.criterion))
         before = existing.value if existing else None
         if rating.value is None:
             if existing is not None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kam.selection.messages import line_reason, proposal_conflicts
 from kam.selection.models import ProposalLine, SelectionProposal
+from kam.selection.queries import proposal_lines_query
 
 
 def list_reasons(proposal: SelectionProposal) -> dict[str, str]:
@@ -22,12 +23,8 @@ def list_reasons(proposal: SelectionProposal) -> dict[str, str]:
 
 
 def proposal_lines(proposal: SelectionProposal) -> list[ProposalLine]:
-    """Every line, recommended first (by value), then the others (by value), with accounts and KAMs joined."""
-    return list(
-        ProposalLine.objects.filter(proposal=proposal)
-        .select_related("account", "kam", "decided_by")
-        .order_by("-is_recommended", "-value", "account__code")
-    )
+    """Every line of the proposal, in review order (``proposal_lines_query``)."""
+    return list(proposal_lines_query(proposal))
 
 
 def _rounded(value: float | None, digits: int = 4) -> float | None:

@@ -21,7 +21,7 @@ from kam.key_accounts.choices import RelationshipStage
 from kam.key_accounts.models import Account
 from kam.kpis.models import AccountAnalysis, PortfolioAnalysis
 from kam.selection.choices import PolicyStatus
-from kam.selection.models import Rating, RatingRound, SelectionPolicyVersion, SelectionProposal
+from kam.selection.models import ProposalLine, Rating, RatingRound, SelectionPolicyVersion, SelectionProposal
 from kam.users.choices import Role
 from kam.users.models import User
 from kam_engine.selection_policy import KamCapacity, SelectionPolicy, parse_selection_policy
@@ -50,6 +50,15 @@ _ANALYSIS_COLUMNS = (
     "share_of_wallet",
     "otif_rate",
 )
+
+
+def proposal_lines_query(proposal: SelectionProposal) -> QuerySet[ProposalLine]:
+    """A proposal's lines, recommended first (by value), then the others (by value), with accounts and KAMs."""
+    return (
+        ProposalLine.objects.filter(proposal=proposal)
+        .select_related("account", "kam", "decided_by")
+        .order_by("-is_recommended", "-value", "account__code")
+    )
 
 
 def can_manage_selection(user: AnyUser) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from kam.selection.actions import (
     do_record_ratings,
 )
 from kam.selection.choices import Decision, PolicyStatus, RoundStatus
-from kam.selection.exports import list_reasons, proposal_lines, proposal_workbook
+from kam.selection.exports import list_reasons, proposal_workbook
 from kam.selection.forms import DecisionForm, PolicyDraftForm, PolicyQuickForm, RatingRoundForm
 from kam.selection.messages import line_reason, proposal_conflicts
 from kam.selection.models import ProposalLine, Rating, SelectionPolicyVersion, SelectionProposal
@@ -45,10 +46,11 @@ from kam.selection.queries import (
     approved_policy_version,
     can_manage_selection,
     policy_of,
+    proposal_lines_query,
     rounds_for,
 )
 from kam.users.models import User
-from kam_engine.selection_policy import dump_policy
+from kam_engine.selection_policy import SelectionPolicy, dump_policy, policy_to_dict
 
 OTHER_LINES_SHOWN = 200
 
@@ -149,6 +151,11 @@ def _matrix_chart(proposal: SelectionProposal, lines: list[ProposalLine]) -> dic
     }
 
 
+def _matrix_lines(proposal: SelectionProposal) -> list[ProposalLine]:
+    """The matrix shows the candidates (and any account proposed although it was not one)."""
+    return list(proposal_lines_query(proposal).filter(Q(is_candidate=True) | Q(is_recommended=True)))
+
+
 def _decorate(lines: list[ProposalLine], proposal: SelectionProposal) -> list[dict[str, Any]]:
     reasons = list_reasons(proposal)
     return [{"line": line, "reason": line_reason(line, proposal, reasons)} for line in lines]
@@ -159,20 +166,24 @@ def _decorate(lines: list[ProposalLine], proposal: SelectionProposal) -> list[di
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The review page: solver summary, the matrix, the proposed accounts with decisions, the others with reasons."""
     proposal = access_proposal_by_id(request.user, pk)
-    lines = proposal_lines(proposal)
-    recommended = [line for line in lines if line.is_recommended]
-    removed = [line for line in lines if not line.is_recommended and line.was_key_account]
-    others = [line for line in lines if not line.is_recommended and not line.was_key_account]
+    lines = proposal_lines_query(proposal)
+    # Only what the page shows is loaded: a portfolio may have hundreds of thousands of lines.
+    decided = list(lines.filter(Q(is_recommended=True) | Q(was_key_account=True)))
+    recommended = [line for line in decided if line.is_recommended]
+    removed = [line for line in decided if not line.is_recommended]
+    other_lines = lines.filter(is_recommended=False, was_key_account=False)
+    others = list(other_lines[:OTHER_LINES_SHOWN])
+    others_total = other_lines.count()
     context = {
         "proposal": proposal,
         "conflicts": proposal_conflicts(proposal),
         "recommended": _decorate(recommended, proposal),
         "removed": _decorate(removed, proposal),
-        "others": _decorate(others[:OTHER_LINES_SHOWN], proposal),
-        "others_total": len(others),
-        "others_shown": min(len(others), OTHER_LINES_SHOWN),
+        "others": _decorate(others, proposal),
+        "others_total": others_total,
+        "others_shown": len(others),
         "pending": sum(1 for line in recommended + removed if line.decision == Decision.PENDING),
-        "matrix_chart": _matrix_chart(proposal, [line for line in lines if line.is_candidate or line.is_recommended]),
+        "matrix_chart": _matrix_chart(proposal, _matrix_lines(proposal)),
         "decision_form": DecisionForm(),
         "hours": sum(line.hours for line in recommended),
         "gap": proposal.solver.get("gap"),
@@ -190,7 +201,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     proposal = proposals.filter(pk=int(number)).first() if number.isdigit() else proposals.first()
     if proposal is None:
         return render(request, "selection/matrix.html", {"proposal": None})
-    lines = [line for line in proposal_lines(proposal) if line.is_candidate or line.is_recommended]
+    lines = _matrix_lines(proposal)
     return render(
         request,
         "selection/matrix.html",
@@ -205,9 +216,9 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _director(request)
     proposal = access_proposal_by_id(user, pk)
     if request.POST.get("approve_all"):
-        pending = ProposalLine.objects.filter(proposal=proposal, decision=Decision.PENDING).filter(
-            is_recommended=True
-        ) | ProposalLine.objects.filter(proposal=proposal, decision=Decision.PENDING, was_key_account=True)
+        pending = ProposalLine.objects.filter(
+            Q(is_recommended=True) | Q(was_key_account=True), proposal=proposal, decision=Decision.PENDING
+        )
         decisions = [
             LineDecision(account=code, decision=Decision.APPROVED)
             for code in pending.order_by("account__code").values_list("account__code", flat=True)
@@ -283,14 +294,16 @@ def policy_detail(request: HttpRequest, version: int) -> HttpResponse:
 def policy_new(request: HttpRequest) -> HttpResponse:
     """Draft a new version from the policy in force: the quick form (weights, cut-offs, capacity, lists) or TOML."""
     user = _director(request)
-    current = default_policy_version(acting_user=user)
-    quick = PolicyQuickForm(current.document)
-    text = PolicyDraftForm(initial={"text": dump_policy(policy_of(current))})
+    # Before any version exists the draft starts from the defaults; a GET stores nothing.
+    current = approved_policy_version()
+    policy = policy_of(current) if current is not None else SelectionPolicy()
+    quick = PolicyQuickForm(policy_to_dict(policy))
+    text = PolicyDraftForm(initial={"text": dump_policy(policy)})
     if request.method == "POST":
         is_quick = request.POST.get("form") == "quick"
         form: PolicyQuickForm | PolicyDraftForm
         if is_quick:
-            form = quick = PolicyQuickForm(current.document, request.POST)
+            form = quick = PolicyQuickForm(policy_to_dict(policy), request.POST)
         else:
             form = text = PolicyDraftForm(request.POST)
         if form.is_valid():

@@ -41,6 +41,7 @@ _ARROW_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.INTEGER: pa.int64(),
     FieldType.DECIMAL: pa.float64(),
     FieldType.DATE: pa.date32(),
+    FieldType.DATETIME: pa.timestamp("us"),
     FieldType.BOOLEAN: pa.bool_(),
 }
 

@@ -22,6 +22,7 @@ _SQL_TYPES = {
     FieldType.INTEGER: "BIGINT",
     FieldType.DECIMAL: "DECIMAL(18,4)",
     FieldType.DATE: "DATE",
+    FieldType.DATETIME: "TIMESTAMP",
     FieldType.BOOLEAN: "BOOLEAN",
 }
 

@@ -13,6 +13,8 @@ class FieldType(enum.StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     DATE = "date"
+    DATETIME = "datetime"
+    """A local date and time (``YYYY-MM-DD HH:MM[:SS]``, or the mapping's ``datetime_format``)."""
     BOOLEAN = "boolean"
     CHOICE = "choice"
 

@@ -38,6 +38,7 @@ class SourceOptions:
     decimal: str = "."
     thousands: str = ""
     date_format: str | None = None
+    datetime_format: str | None = None
     sheet: str | None = None
     joins: tuple[Join, ...] = ()
 
@@ -66,7 +67,7 @@ class Mapping:
         return self.columns.get(name, ColumnRule(column=name))
 
 
-_SOURCE_KEYS = {"encoding", "delimiter", "decimal", "thousands", "date_format", "sheet", "join"}
+_SOURCE_KEYS = {"encoding", "delimiter", "decimal", "thousands", "date_format", "datetime_format", "sheet", "join"}
 _TOP_KEYS = {"kind", "source", "columns", "options"}
 
 
@@ -140,6 +141,7 @@ def parse_mapping(data: dict[str, Any], *, origin: str) -> Mapping:
         decimal=decimal,
         thousands=thousands,
         date_format=_text(source_raw, "date_format", where),
+        datetime_format=_text(source_raw, "datetime_format", where),
         sheet=_text(source_raw, "sheet", where),
         joins=_parse_joins(source_raw.get("join"), where),
     )

@@ -27,6 +27,7 @@ class ProblemCode(enum.StrEnum):
     NOT_A_NUMBER = "not_a_number"
     NOT_AN_INTEGER = "not_an_integer"
     NOT_A_DATE = "not_a_date"
+    NOT_A_DATETIME = "not_a_datetime"
     NOT_A_BOOLEAN = "not_a_boolean"
     NOT_A_CHOICE = "not_a_choice"
     OUT_OF_RANGE = "out_of_range"

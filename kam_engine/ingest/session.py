@@ -30,6 +30,7 @@ _TYPE_PROBLEMS = {
     FieldType.INTEGER: ProblemCode.NOT_AN_INTEGER,
     FieldType.DECIMAL: ProblemCode.NOT_A_NUMBER,
     FieldType.DATE: ProblemCode.NOT_A_DATE,
+    FieldType.DATETIME: ProblemCode.NOT_A_DATETIME,
     FieldType.BOOLEAN: ProblemCode.NOT_A_BOOLEAN,
     FieldType.CHOICE: ProblemCode.NOT_A_CHOICE,
 }
@@ -136,6 +137,16 @@ class ImportSession:
         candidates.append(f"TRY_CAST(TRY_CAST({raw} AS TIMESTAMP) AS DATE)")
         return f"COALESCE({', '.join(candidates)})"
 
+    def _datetime_sql(self, raw: str) -> str:
+        candidates = []
+        if self.mapping.source.datetime_format:
+            candidates.append(f"try_strptime({raw}, {_literal(self.mapping.source.datetime_format)})")
+        if self.mapping.source.date_format:
+            # a day alone, in the file's date format, is that day at midnight
+            candidates.append(f"CAST(try_strptime({raw}, {_literal(self.mapping.source.date_format)}) AS TIMESTAMP)")
+        candidates.append(f"TRY_CAST({raw} AS TIMESTAMP)")
+        return f"COALESCE({', '.join(candidates)})"
+
     def _parse_sql(self, spec: FieldSpec, raw: str, *, canonical: bool) -> str:
         """SQL that parses the text ``raw``; ``canonical`` text uses '.' decimals and ISO dates."""
         if spec.type is FieldType.TEXT:
@@ -145,6 +156,8 @@ class ImportSession:
             return f"TRY_CAST({text} AS {sql_type(spec.type)})"
         if spec.type is FieldType.DATE:
             return f"TRY_CAST({raw} AS DATE)" if canonical else self._date_sql(raw)
+        if spec.type is FieldType.DATETIME:
+            return f"TRY_CAST({raw} AS TIMESTAMP)" if canonical else self._datetime_sql(raw)
         if spec.type is FieldType.BOOLEAN:
             words_true = ", ".join(_literal(word) for word in _TRUE_WORDS)
             words_false = ", ".join(_literal(word) for word in _FALSE_WORDS)

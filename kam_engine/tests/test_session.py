@@ -210,3 +210,29 @@ def test_an_expression_failing_on_a_row_is_a_problem_not_a_crash(tmp_path: Path)
 
     assert [problem.code for problem in report.problems] == [ProblemCode.BAD_EXPRESSION]
     assert report.problems[0].params["reason"].startswith("Conversion Error: Could not convert string 'uno'")
+
+
+def test_datetimes_are_parsed_in_iso_or_the_mappings_format_and_bad_ones_named(tmp_path: Path) -> None:
+    from kam_engine.specs import FieldSpec, FieldType, KindSpec
+
+    spec = KindSpec(
+        kind="stamps",
+        key=("code",),
+        fields=(FieldSpec("code", required=True), FieldSpec("at", FieldType.DATETIME, required=True)),
+    )
+    path = tmp_path / "stamps.csv"
+    path.write_text("code,at\nA,2026-12-04 16:30\nB,04/12/2026 09:05\nC,2026-12-04\nD,half past four\n")
+    mapping = Mapping(source=SourceOptions(date_format="%d/%m/%Y", datetime_format="%d/%m/%Y %H:%M"))
+
+    with _session(path, mapping, spec) as session:
+        report = session.validate({})
+        rows = session.staged_table().select(["code", "at"]).to_pylist()
+
+    assert [(problem.row, problem.column, problem.code.value, problem.value) for problem in report.problems] == [
+        (5, "at", "not_a_datetime", "half past four")
+    ]
+    assert rows[:3] == [
+        {"code": "A", "at": dt.datetime(2026, 12, 4, 16, 30)},
+        {"code": "B", "at": dt.datetime(2026, 12, 4, 9, 5)},
+        {"code": "C", "at": dt.datetime(2026, 12, 4, 0, 0)},
+    ]

@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from scipy import optimize, special
 
 __all__ = [
     "BgNbdParameters",
     "GammaGammaParameters",
     "RetentionFitError",
+    "TransactionFileError",
     "conditional_expected_purchases",
     "customer_lifetime_value",
     "expected_average_value",
@@ -39,6 +43,7 @@ __all__ = [
     "fit_gamma_gamma",
     "holdout_by_frequency",
     "probability_alive",
+    "read_transactions",
     "summarise_transactions",
 ]
 
@@ -331,5 +336,98 @@ def holdout_by_frequency(
             "customers": pa.array(np.bincount(group, minlength=top_group + 1).astype(np.int64)),
             "actual": pa.array(np.bincount(group, weights=actual, minlength=top_group + 1)),
             "predicted": pa.array(np.bincount(group, weights=predicted, minlength=top_group + 1)),
+        }
+    )
+
+
+# -- reading a transactions file ----------------------------------------------------------------
+
+
+class TransactionFileError(ValueError):
+    """A transactions file we cannot read; ``code`` and ``params`` let the caller word it.
+
+    Codes: ``not_found``, ``unreadable`` (reason), ``missing_column`` (column, available),
+    ``not_a_date`` (row, value), ``not_a_number`` (row, value), ``empty``.
+    """
+
+    def __init__(self, code: str, **params: str) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+def read_transactions(
+    path: Path,
+    *,
+    customer_column: str,
+    date_column: str,
+    value_column: str,
+    date_format: str | None = None,
+    delimiter: str | None = None,
+    header: bool = True,
+) -> pa.Table:
+    """Read a transactions file (CSV/TSV/whitespace-separated text, or Parquet) for the models.
+
+    ``delimiter`` None guesses from the first line (comma, semicolon, tab, else runs of
+    whitespace). Without ``header`` the columns are named ``1``, ``2``, … Dates are ISO,
+    ``YYYYMMDD`` or ``date_format`` (strptime codes). Rows are numbered as in the file
+    (the header is row 1) in errors.
+
+    Returns
+    -------
+    pa.Table
+        customer (string), date (date32), value (float64).
+    """
+    if not path.is_file():
+        raise TransactionFileError("not_found", file=str(path))
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pq.read_table(path).to_pandas().astype(str)
+        else:
+            with path.open("r", encoding="utf-8", errors="strict") as handle:
+                first = handle.readline()
+            sep = delimiter or next((mark for mark in (",", ";", "\t") if mark in first), r"\s+")
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                header=0 if header else None,
+                dtype=str,
+                engine="python" if sep == r"\s+" else "c",
+                skipinitialspace=True,
+                keep_default_na=False,
+            )
+            if not header:
+                frame.columns = [str(index) for index in range(1, len(frame.columns) + 1)]
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pa.ArrowException) as error:
+        raise TransactionFileError("unreadable", file=path.name, reason=str(error)) from error
+    frame.columns = [str(name).strip() for name in frame.columns]
+    for column in (customer_column, date_column, value_column):
+        if column not in frame.columns:
+            raise TransactionFileError("missing_column", column=column, available=", ".join(frame.columns))
+    if frame.empty:
+        raise TransactionFileError("empty", file=path.name)
+    first_row = 2 if header else 1
+    text = frame[date_column].str.strip()
+    formats = [date_format] if date_format else ["%Y-%m-%d", "%Y%m%d"]
+    dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for pattern in formats:
+        missing = dates.isna()
+        dates[missing] = pd.to_datetime(text[missing], format=pattern, errors="coerce")
+    bad = dates.isna()
+    if bad.any():
+        index = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TransactionFileError("not_a_date", row=str(index + first_row), value=str(text.iloc[index]))
+    values = pd.to_numeric(frame[value_column].str.strip(), errors="coerce")
+    bad = values.isna() & (frame[value_column].str.strip() != "")
+    if bad.any():
+        index = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TransactionFileError(
+            "not_a_number", row=str(index + first_row), value=str(frame[value_column].iloc[index])
+        )
+    return pa.table(
+        {
+            "customer": pa.array(frame[customer_column].str.strip().tolist(), type=pa.string()),
+            "date": pa.array(dates.dt.date.tolist(), type=pa.date32()),
+            "value": pa.array(values.to_numpy(dtype=np.float64), from_pandas=True),
         }
     )

@@ -12,8 +12,8 @@ the repeat purchases), all measured up to the end of a calibration period.
   of frequency.
 
 Both are fitted by maximum likelihood with scipy (L-BFGS-B on log-parameters); customers
-with identical summaries are grouped, so a fit on 200,000 customers costs about as much as
-one on the few thousand distinct (x, t_x, T) patterns they form.
+with identical summaries are grouped into one weighted term (a cohort summarised in whole
+weeks collapses to a few thousand patterns; day-level summaries gain less).
 """
 
 from __future__ import annotations

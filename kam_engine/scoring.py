@@ -209,7 +209,8 @@ def _score_criterion(figures: pa.Table, criterion: Criterion) -> tuple[FloatArra
             scores = np.clip(values, 1.0, 10.0)
     if criterion.direction == "lower" and criterion.scale != "thresholds":
         scores = 10.0 - scores
-    scores = np.where(missing, criterion.score_when_missing, scores)
+    # rounding in the scales can leave a score a hair outside 0–10 (10.000000000000002)
+    scores = np.where(missing, criterion.score_when_missing, np.clip(scores, 0.0, 10.0))
     return values, scores, missing
 
 

@@ -99,13 +99,15 @@ import datetime as dt, sys, duckdb
 from pathlib import Path
 from kam_engine.analysis import analyze_portfolio
 from kam_engine.backends import open_facts
-from kam_engine.config import AnalysisPolicy
+from kam_engine.config import AnalysisPolicy, RetentionConfig
 from kam_engine.facts import FactsStore
 store = FactsStore(Path(sys.argv[1]))
 with duckdb.connect(sys.argv[1], read_only=True) as c:
     accounts = c.sql("SELECT * FROM accounts").to_arrow_table()
 tables = open_facts(store, accounts)
-result = analyze_portfolio(tables, as_of=dt.date.fromisoformat(sys.argv[2]), policy=AnalysisPolicy())
+# The baselines compute no retention models: compare like with like (argv[3] == "retention" adds them).
+policy = AnalysisPolicy(retention=RetentionConfig(enabled=len(sys.argv) > 3 and sys.argv[3] == "retention"))
+result = analyze_portfolio(tables, as_of=dt.date.fromisoformat(sys.argv[2]), policy=policy)
 print(result.summary["revenue"], result.accounts.num_rows)
 """
 
@@ -130,6 +132,7 @@ def main() -> None:
     suffix = str(options.lines)
     runs = {
         "engine": ["-c", ENGINE, str(store), AS_OF],
+        "engine_with_retention": ["-c", ENGINE, str(store), AS_OF, "retention"],
         "duckdb_sql": [str(HERE / "baselines" / "portfolio_sql.py"), str(store), AS_OF],
         "pandas": [str(HERE / "baselines" / "portfolio_pandas.py"), str(DATA), suffix, AS_OF],
     }

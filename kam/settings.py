@@ -54,6 +54,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    """Parse a decimal-number variable; anything else (or outside ``minimum``–``maximum``) is a configuration error."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be between {minimum} and {maximum}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Parse a comma-separated list variable."""
     raw = os.environ.get(name)
@@ -87,6 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 FACTS_URL = env_str("KAM_FACTS_URL", f"duckdb://{DATA_DIR / 'facts.duckdb'}")
 # A contact not touched for this many days is flagged on the relationship map.
 CONTACT_STALE_DAYS = env_int("KAM_CONTACT_STALE_DAYS", 90, minimum=1)
+# `kam snapshot` alerts a key account's team when its revenue growth year on year is at or below this (−0.10: −10 %).
+DECLINE_ALERT_THRESHOLD = env_float("KAM_DECLINE_ALERT_THRESHOLD", -0.10, minimum=-1.0, maximum=0.0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,6 +122,10 @@ INSTALLED_APPS = [
     "kam.plans",
     "kam.touchpoints",
     "kam.opportunities",
+    "kam.service",
+    "kam.alerts",
+    "kam.scorecards",
+    "kam.incentives",
 ]
 
 MIDDLEWARE = [
@@ -175,7 +195,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-EMAIL_BACKEND = env_str("KAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Alerts are e-mailed. By default each message is written to a file under the data folder
+# (nothing is lost, nothing needs a mail server); set the SMTP backend and host for real mail.
+EMAIL_BACKEND = env_str("KAM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(env_str("KAM_EMAIL_FILE_PATH", str(DATA_DIR / "mail"))).expanduser()
+EMAIL_HOST = env_str("KAM_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KAM_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KAM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KAM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KAM_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("KAM_EMAIL_FROM", "openkam@localhost")
+# Links in e-mails (alerts) point here; empty leaves the link out.
+SITE_URL = env_str("KAM_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 """The whole portfolio analysis behind ``kam analyze``: metrics, segmentation, cost-to-serve,
-customer profit, the whale curve, the Shapiro matrix and service levels, in one call.
+customer profit, the whale curve, the Shapiro matrix, service levels, retention (BG/NBD +
+Gamma-Gamma: P(alive), expected purchases, CLV) and concentration risk, in one call.
 
 Per-account results are small (one row per account), so each stage is executed once on
 the backend and the next stages work from those results: the facts are scanned by the
@@ -16,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kam_engine.backends import FactTables
+from kam_engine.concentration import concentration_risk, margin_shares
 from kam_engine.config import AnalysisPolicy
 from kam_engine.metrics import account_metrics, monthly_revenue, revenue_trend
+from kam_engine.portfolio_retention import RETENTION_COLUMNS, AccountRetention, account_retention, purchase_summary
 from kam_engine.profitability import (
     cost_to_serve_by_activity,
     customer_profitability,
@@ -43,6 +46,7 @@ class PortfolioResult:
     pareto: pa.Table
     whale: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    retention: dict[str, Any] = field(default_factory=dict)
 
 
 def _merge(tables: FactTables, base: pa.Table, parts: list[tuple[pa.Table, list[str]]]) -> pa.Table:
@@ -58,6 +62,29 @@ def _merge(tables: FactTables, base: pa.Table, parts: list[tuple[pa.Table, list[
 def _sum(table: pa.Table, column: str) -> float:
     value = pc.sum(table.column(column)).as_py() if table.num_rows else None
     return float(value or 0.0)
+
+
+def _retention(tables: FactTables, *, as_of: dt.date, policy: AnalysisPolicy) -> AccountRetention:
+    """The retention models on every account with a purchase up to ``as_of`` (and the holdout check)."""
+    config = policy.retention
+    charge_products = policy.cost_to_serve.charge_products
+    expression = purchase_summary(tables.invoice_lines, calibration_end=as_of, charge_products=charge_products)
+    if not config.enabled:
+        return account_retention(expression.schema().to_pyarrow().empty_table(), config=config)
+    summary = tables.to_arrow(expression)
+    holdout = None
+    calibration_end = None
+    if config.holdout_weeks:
+        calibration_end = as_of - dt.timedelta(weeks=config.holdout_weeks)
+        holdout = tables.to_arrow(
+            purchase_summary(
+                tables.invoice_lines,
+                calibration_end=calibration_end,
+                holdout_end=as_of,
+                charge_products=charge_products,
+            )
+        ).sort_by("account")
+    return account_retention(summary, config=config, holdout=holdout, holdout_calibration_end=calibration_end)
 
 
 def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPolicy) -> PortfolioResult:
@@ -106,6 +133,7 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
     by = policy.segmentation.by
     shares = tables.to_arrow(concentration(metrics_table, by=by, top_n=policy.segmentation.top_n)).to_pylist()
     share = shares[0] if shares else {}
+    retention = _retention(tables, as_of=as_of, policy=policy)
 
     accounts = _merge(
         tables,
@@ -130,8 +158,10 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
             (rfm, ["rfm", "recency_score", "frequency_score", "monetary_score"]),
             (shapiro, ["net_price_index", "cost_to_serve_index", "quadrant"]),
             (service, ["deliveries", "on_time_rate", "in_full_rate", "otif_rate", "average_delay_days"]),
+            (retention.accounts, list(RETENTION_COLUMNS)),
         ],
     )
+    accounts = accounts.append_column("margin_share", margin_shares(accounts))
     pareto = abc.sort_by("rank").select(["rank", "account", "value", "cumulative_share"])
     whale_summary = summarise_whale(whale)
     abc_counts = dict.fromkeys(("A", "B", "C"), 0)
@@ -160,6 +190,16 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
         "gini": share.get("gini"),
         "concentration": {key: share.get(key) for key in ("top1_share", "top5_share", "top10_share", "top20_share")},
         "whale": whale_summary.as_dict(),
+        "concentration_risk": concentration_risk(accounts),
+        "retention": {
+            key: retention.report[key]
+            for key in ("accounts", "repeat_accounts", "declining_accounts", "months", "warnings")
+        }
+        | {
+            "fitted": retention.report["bgnbd"] is not None,
+            "clv": round(_sum(accounts, "clv"), 2) if retention.report["gamma_gamma"] is not None else None,
+            "holdout": retention.report["holdout"]["status"],
+        },
         "rules": {
             "credit_note_lines": int(_sum(metrics, "credit_note_lines")),
             "zero_price_lines": int(_sum(metrics, "zero_price_lines")),
@@ -178,4 +218,5 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
         pareto=pareto,
         whale=whale,
         summary=summary,
+        retention=retention.report,
     )

@@ -16,6 +16,7 @@ __all__ = [
     "CostToServeConfig",
     "PeriodConfig",
     "PolicyError",
+    "RetentionConfig",
     "SegmentationConfig",
     "ShapiroConfig",
     "load_policy",
@@ -85,6 +86,24 @@ class ShapiroConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    """BG/NBD + Gamma-Gamma inside the analysis: the lifetime-value horizon and the churn flag.
+
+    CLV sums the margin of the purchases expected in the next ``months`` months, discounted
+    by ``monthly_discount_rate`` a month. An account is flagged as declining when its
+    probability of being alive is below ``decline_probability_alive``. The holdout check
+    refits the model ``holdout_weeks`` weeks before the as-of date (0: no check).
+    ``enabled = false`` leaves the retention figures empty (and costs nothing).
+    """
+
+    enabled: bool = True
+    months: int = 12
+    monthly_discount_rate: float = 0.01
+    decline_probability_alive: float = 0.5
+    holdout_weeks: int = 26
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisPolicy:
     """Everything ``kam analyze`` can be told, with the defaults documented in docs/analysis.md."""
 
@@ -92,6 +111,7 @@ class AnalysisPolicy:
     segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)
     cost_to_serve: CostToServeConfig = field(default_factory=CostToServeConfig)
     shapiro: ShapiroConfig = field(default_factory=ShapiroConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
 
 def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
@@ -143,6 +163,15 @@ def parse_policy(data: dict[str, Any], origin: str = "policy") -> AnalysisPolicy
         raise PolicyError(f"{origin}: period.months must be at least 1")
     if any(rate < 0 for rate in policy.cost_to_serve.rates.values()):
         raise PolicyError(f"{origin}: cost_to_serve.rates must not be negative")
+    retention = policy.retention
+    if retention.months < 1:
+        raise PolicyError(f"{origin}: retention.months must be at least 1")
+    if retention.monthly_discount_rate < 0:
+        raise PolicyError(f"{origin}: retention.monthly_discount_rate must not be negative")
+    if not 0 <= retention.decline_probability_alive <= 1:
+        raise PolicyError(f"{origin}: retention.decline_probability_alive must be between 0 and 1")
+    if retention.holdout_weeks < 0:
+        raise PolicyError(f"{origin}: retention.holdout_weeks must not be negative")
     return policy
 
 

@@ -1,5 +1,6 @@
 """Every change of meetings and touchpoints: logging a meeting, correcting it, marking its follow-up
-done; logging a touchpoint.
+done; logging a touchpoint (a negative one or a complaint raises an alert for the account team);
+importing meetings and touchpoints.
 
 Each action checks who is acting (those who manage the account and its team members),
 validates the meeting, runs in one durable transaction and leaves an audit record.
@@ -16,8 +17,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from kam.alerts.actions import raise_alert
+from kam.alerts.choices import AlertKind, Severity
+from kam.alerts.models import Alert
 from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
 from kam.core.upserts import UpsertResult, audit_link_changes, index_by, split_codes, sync_links, upsert_objects
 from kam.key_accounts.models import Account, Contact
@@ -204,9 +209,55 @@ def _check_touchpoint(account: Account, details: TouchpointDetails, user: User |
     return user
 
 
+def touchpoint_alert_keys(touchpoint: Touchpoint) -> list[str]:
+    """The events of a touchpoint that the account team must know of: a bad experience, a complaint."""
+    keys = []
+    if touchpoint.sentiment == Sentiment.NEGATIVE:
+        keys.append(f"touchpoint:{touchpoint.pk}:negative")
+    if touchpoint.type == TouchpointType.COMPLAINT:
+        keys.append(f"touchpoint:{touchpoint.pk}:complaint")
+    return keys
+
+
+def _raise_touchpoint_alerts(
+    account: Account, touchpoint: Touchpoint, keys: Sequence[str], acting_user: User | None
+) -> None:
+    """Raise the alerts ``keys`` (of ``touchpoint_alert_keys``) of a touchpoint just stored."""
+    summary = Truncator(touchpoint.summary).chars(120)
+    detail = " · ".join(
+        (touchpoint.get_department_display(), touchpoint.get_channel_display(), touchpoint.get_type_display())
+    )
+    detail += "\n" + _("Our person: %(user)s") % {"user": touchpoint.user} + "\n\n" + touchpoint.summary
+    # A bad experience of a key account is critical: the relationship is what we manage.
+    severity = Severity.CRITICAL if account.is_key_account else Severity.WARNING
+    touchpoint.account = account
+    for key in keys:
+        if key.endswith(":negative"):
+            kind = AlertKind.NEGATIVE_EXPERIENCE
+            title = _("Negative touchpoint: %(summary)s") % {"summary": summary}
+        else:
+            kind = AlertKind.COMPLAINT
+            title = _("Complaint: %(summary)s") % {"summary": summary}
+        raise_alert(
+            account=account,
+            kind=kind,
+            event_key=key,
+            title=title,
+            detail=detail,
+            severity=severity,
+            link=touchpoint.get_absolute_url(),
+            occurred_at=touchpoint.happened_at,
+            acting_user=acting_user,
+        )
+
+
 @transaction.atomic(durable=True)
 def do_log_touchpoint(account: Account, details: TouchpointDetails, *, acting_user: User | None) -> Touchpoint:
-    """Store an interaction with the account; it appears on the account's timeline."""
+    """Store an interaction with the account; it appears on the account's timeline.
+
+    A negative one raises a negative-experience alert (critical on a key account), a complaint
+    a complaint alert: the KAM and the team are told, but not who logged it.
+    """
     if acting_user is not None and not can_log_touchpoints(acting_user, account):
         raise PermissionDenied(_("Only the account's managers and team members may log its touchpoints."))
     user = _check_touchpoint(account, details, details.user if details.user is not None else acting_user)
@@ -228,6 +279,7 @@ def do_log_touchpoint(account: Account, details: TouchpointDetails, *, acting_us
         instance=touchpoint,
         changes={name: [None, value] for name, value in snapshot_fields(touchpoint, _TOUCHPOINT_FIELDS).items()},
     )
+    _raise_touchpoint_alerts(account, touchpoint, touchpoint_alert_keys(touchpoint), acting_user)
     return touchpoint
 
 
@@ -327,3 +379,60 @@ def do_import_meetings(
             }
         links["their_attendees"] = sync_links(Meeting, "their_attendees", wanted)
     return audit_link_changes(result, objects, links, stored_unchanged, acting_user, action="meeting")
+
+
+# --- importing touchpoints in bulk (``kam import touchpoints``) -----------------------------
+
+
+@transaction.atomic
+def do_import_touchpoints(
+    rows: Sequence[Mapping[str, Any]], provided: Iterable[str], *, acting_user: User | None
+) -> UpsertResult:
+    """Create or update touchpoints by (account code, touchpoint code).
+
+    ``happened_at`` is a local time in the file, stored in the current time zone; ``contact`` is a
+    contact code of the same account and ``user`` a user name (``kam.imports.checks.check_touchpoints``
+    and the engine's references check them). Negative touchpoints and complaints raise their
+    alert once: importing the same file again raises nothing new and changes nothing.
+    """
+    provided = set(provided)
+    accounts = {account.code: account for account in Account.objects.filter(code__in={row["account"] for row in rows})}
+    account_ids = [account.pk for account in accounts.values()]
+    known: dict[Hashable, Touchpoint] = index_by(
+        Touchpoint.objects.filter(account_id__in=account_ids).exclude(code=""), "account_id", "code"
+    )
+    users = dict(User.objects.filter(username__in={row["user"] for row in rows}).values_list("username", "pk"))
+    contacts: dict[Hashable, Contact] = {}
+    if "contact" in provided:
+        contacts = index_by(Contact.objects.filter(account_id__in=account_ids), "account_id", "code")
+    values: list[dict[str, Any]] = []
+    for row in rows:
+        account_id = accounts[row["account"]].pk
+        item: dict[str, Any] = {
+            "account_id": account_id,
+            "code": row["code"],
+            "happened_at": timezone.make_aware(row["happened_at"]).astimezone(dt.UTC),
+            "user_id": users[row["user"]],
+            "department": row["department"],
+            "channel": row["channel"],
+            "type": row["type"],
+            "summary": _text(row["summary"]),
+        }
+        if "sentiment" in provided:
+            item["sentiment"] = row["sentiment"] or Sentiment.NEUTRAL
+        if "contact" in provided:
+            contact = contacts[(account_id, row["contact"])] if row["contact"] else None
+            item["contact_id"] = contact.pk if contact is not None else None
+        if (account_id, row["code"]) not in known:
+            item["created_by_id"] = acting_user.pk if acting_user is not None else None
+        values.append(item)
+    result, objects = upsert_objects(
+        Touchpoint, values, key=("account_id", "code"), existing=known, actor=acting_user, action="touchpoint"
+    )
+    wanted = {key: touchpoint for touchpoint in objects.values() for key in touchpoint_alert_keys(touchpoint)}
+    raised = set(Alert.objects.filter(event_key__in=list(wanted)).values_list("event_key", flat=True))
+    by_id = {account.pk: account for account in accounts.values()}
+    for key, touchpoint in wanted.items():
+        if key not in raised:
+            _raise_touchpoint_alerts(by_id[touchpoint.account_id], touchpoint, [key], acting_user)
+    return result

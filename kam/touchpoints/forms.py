@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.widgets import QuickCheckboxSelectMultiple, QuickSelect
@@ -120,4 +121,38 @@ class TouchpointForm(forms.Form):
             sentiment=data["sentiment"],
             contact=data["contact"],
             user=data["user"],
+        )
+
+
+class QuickTouchpointForm(forms.Form):
+    """The home page's quick-add: a touchpoint of mine, now, on one of my accounts.
+
+    The accounts are given as (code, name) pairs already loaded by the page, so the form costs
+    no query to show; the view checks again that the person may log on the account chosen.
+    """
+
+    account = forms.ChoiceField(label=_("Account"))
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    type = forms.ChoiceField(label=_("Type"), choices=TouchpointType.choices)
+    sentiment = forms.ChoiceField(label=_("Sentiment"), choices=Sentiment.choices, initial=Sentiment.NEUTRAL)
+    summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, accounts: list[tuple[str, str]], user: User, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"department": user.department, "sentiment": Sentiment.NEUTRAL})
+        kwargs.setdefault("auto_id", "quick-touchpoint-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = accounts  # type: ignore[attr-defined]
+
+    def details(self, user: User) -> TouchpointDetails:
+        data = self.cleaned_data
+        return TouchpointDetails(
+            happened_at=timezone.now(),
+            department=data["department"],
+            channel=data["channel"],
+            type=data["type"],
+            summary=data["summary"],
+            sentiment=data["sentiment"],
+            user=user,
         )

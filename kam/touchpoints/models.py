@@ -91,6 +91,12 @@ class Touchpoint(TimeStampedModel):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="touchpoints"
     )
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        blank=True,
+        help_text=_("The id of the touchpoint in the system it came from; unique per account when given."),
+    )
     contact = models.ForeignKey(
         Contact,
         verbose_name=_("contact"),
@@ -134,6 +140,11 @@ class Touchpoint(TimeStampedModel):
             models.CheckConstraint(
                 condition=~models.Q(summary=""),
                 name="%(app_label)s_%(class)s_summary_not_empty",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "code"],
+                condition=~models.Q(code=""),
+                name="%(app_label)s_%(class)s_unique_account_code",
             ),
         ]
         indexes = [

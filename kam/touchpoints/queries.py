@@ -16,6 +16,7 @@ from kam.key_accounts.queries import AnyUser, can_manage_account, is_on_account_
 from kam.touchpoints.choices import GoalMet, Sentiment
 from kam.touchpoints.models import Meeting, Touchpoint
 from kam.users.choices import Department
+from kam.users.models import User
 
 
 def can_log_meetings(user: AnyUser, account: Account) -> bool:
@@ -183,3 +184,15 @@ def account_timeline(account: Account, *, department: str = "", sentiment: str =
     timeline_page = paginator.get_page(page)
     timeline_page.object_list = _items(list(timeline_page.object_list))
     return timeline_page
+
+
+def quick_add_accounts(user: AnyUser) -> QuerySet[Account]:
+    """The accounts offered by the home page's quick-add of a touchpoint, by name.
+
+    Everyone's own accounts (owned, or on the team); for directors, who see all, the key accounts.
+    ``kam.users.views.home`` applies the same rule to the accounts it has already loaded.
+    """
+    accounts = visible_accounts(user).order_by("name", "code")
+    if isinstance(user, User) and user.sees_all_accounts:
+        return accounts.filter(is_key_account=True)
+    return accounts

@@ -1,5 +1,6 @@
 """The account's meetings tab (the meetings, open follow-ups as reminders, and logging one in the
-page) and its timeline tab (touchpoints and meetings merged, filtered, logging a touchpoint).
+page), its timeline tab (touchpoints and meetings merged, filtered, logging a touchpoint) and the
+home page's quick-add of a touchpoint.
 
 Whoever sees the account reads its meetings; those who manage it and its team log and edit
 them, and log touchpoints; everyone else gets 404. An htmx request gets only the region back.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -31,11 +33,11 @@ from kam.touchpoints.actions import (
     do_update_meeting,
 )
 from kam.touchpoints.choices import Sentiment
-from kam.touchpoints.forms import MeetingForm, TouchpointForm
+from kam.touchpoints.forms import MeetingForm, QuickTouchpointForm, TouchpointForm
 from kam.touchpoints.models import Meeting
 from kam.touchpoints.queries import account_meetings as meetings_of
 from kam.touchpoints.queries import account_timeline as timeline_of
-from kam.touchpoints.queries import can_log_meetings, can_log_touchpoints, open_follow_ups
+from kam.touchpoints.queries import can_log_meetings, can_log_touchpoints, open_follow_ups, quick_add_accounts
 from kam.users.choices import Department
 from kam.users.models import User
 
@@ -216,3 +218,45 @@ def account_timeline(request: HtmxHttpRequest, code: str) -> HttpResponse:
                 return redirect("touchpoints:account_timeline", code=account.code)
             return _render_timeline(request, account, None, notice=_("Touchpoint logged."))
     return _render_timeline(request, account, form)
+
+
+# --- the home page's quick-add -------------------------------------------------------------
+
+QUICK_ADD = "touchpoints/partials/quick_add.html"
+
+
+@login_required
+@require_POST
+def quick_add(request: HtmxHttpRequest) -> HttpResponse:
+    """Log a touchpoint of mine, now, on one of my accounts, from the home page.
+
+    htmx gets the quick-add back (a fresh form and what was logged, or the errors); a plain
+    post goes back to the home page with a message.
+    """
+    user = cast(User, request.user)
+    choices = list(quick_add_accounts(user).values_list("code", "name"))
+    form = QuickTouchpointForm(request.POST, accounts=choices, user=user)
+    notice = ""
+    logged = None
+    if form.is_valid():
+        account = access_account_by_code(user, form.cleaned_data["account"])
+        if not can_log_touchpoints(user, account):
+            raise PermissionDenied(_("Only the account's managers and team members may log its touchpoints."))
+        try:
+            logged = do_log_touchpoint(account, form.details(user), acting_user=user)
+        except TouchpointError as error:
+            form.add_error(None, str(error))
+        else:
+            notice = _("Touchpoint logged on %(account)s.") % {"account": account.name}
+    if not wants_fragment(request):
+        if logged is not None:
+            messages.success(request, notice)
+        else:
+            errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+            messages.error(request, _("The touchpoint was not logged: %(errors)s") % {"errors": " ".join(errors)})
+        return redirect("home")
+    if logged is not None:
+        form = QuickTouchpointForm(accounts=choices, user=user, initial={"account": logged.account.code})
+    response = render(request, QUICK_ADD, {"quick_form": form, "quick_notice": notice, "quick_logged": logged})
+    patch_vary_headers(response, ("HX-Request",))
+    return response

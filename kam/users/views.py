@@ -1,4 +1,5 @@
-"""The signed-in person's home page: their accounts and what needs them this week."""
+"""The signed-in person's home page: their accounts, their alerts and what needs them this week,
+and the quick-add of a touchpoint."""
 
 from __future__ import annotations
 
@@ -10,28 +11,35 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from kam.alerts.queries import actionable_account_ids, unresolved_alerts_for_user
 from kam.key_accounts.models import Account
 from kam.key_accounts.queries import visible_accounts
 from kam.kpis.models import AccountAnalysis
 from kam.opportunities.queries import open_pipeline_for
 from kam.plans.queries import overdue_actions_for
+from kam.touchpoints.forms import QuickTouchpointForm
 from kam.touchpoints.queries import follow_ups_due_for, upcoming_meetings_for
 from kam.users.models import User
 
 HOME_ACCOUNTS = 25
+HOME_ALERTS = 10
 
 
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """My accounts with their latest figures, my overdue actions, meetings and follow-ups, my pipeline.
+    """My accounts with their latest figures, my alerts, overdue actions, meetings and follow-ups, my pipeline.
 
-    A KAM sees the accounts they own; directors see the key accounts of the whole portfolio.
+    A KAM sees the accounts they own; directors see the key accounts of the whole portfolio. The
+    quick-add of a touchpoint offers the accounts one owns or is on the team of (directors: the
+    key accounts), as ``kam.touchpoints.queries.quick_add_accounts`` does.
     """
     user = cast(User, request.user)
     today = timezone.localdate()
     accounts = visible_accounts(user)
-    mine = list(accounts.filter(is_key_account=True) if user.sees_all_accounts else accounts.filter(owner=user))
+    # One query gives both my accounts and those the quick-add offers.
+    loggable = list(accounts.filter(is_key_account=True) if user.sees_all_accounts else accounts)
+    mine = loggable if user.sees_all_accounts else [account for account in loggable if account.owner_id == user.pk]
     latest: dict[int, AccountAnalysis] = {}
     for analysis in AccountAnalysis.objects.filter(account__in=[account.pk for account in mine]).order_by(
         "account", "-as_of"
@@ -49,6 +57,10 @@ def home(request: HttpRequest) -> HttpResponse:
     overdue_by_account: dict[int, int] = {}
     for action in overdue:
         overdue_by_account[action.plan.account_id] = overdue_by_account.get(action.plan.account_id, 0) + 1
+    alerts = list(unresolved_alerts_for_user(user)[:HOME_ALERTS])
+    choices = [
+        (account.code, account.name) for account in sorted(loggable, key=lambda account: (account.name, account.code))
+    ]
     context: dict[str, Any] = {
         "today": today,
         "rows": [
@@ -60,5 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "meetings": list(upcoming_meetings_for(user, today=today)),
         "follow_ups": list(follow_ups_due_for(user, today=today)),
         "pipeline": open_pipeline_for(user),
+        "alerts": alerts,
+        "actionable": actionable_account_ids(user, alerts),
+        "quick_form": QuickTouchpointForm(accounts=choices, user=user) if choices else None,
     }
     return render(request, "users/home.html", context)

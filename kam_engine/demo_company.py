@@ -75,8 +75,9 @@ class DemoFiles:
     ----------
     folder : Path
         The folder holding every file.
-    users, accounts, contacts, products, invoices, activities, deliveries, team : Path
-        One CSV file per kind; ``team`` lists the account teams (imported as kind ``team``).
+    users, accounts, contacts, products, invoices, activities, deliveries, team, cases : Path
+        One CSV file per kind; ``team`` lists the account teams (imported as kind ``team``),
+        ``cases`` the service cases of the last months (kind ``cases``, after the team).
     last_day : datetime.date
         The last day with invoices: the natural as-of date for an analysis of the demo.
     """
@@ -90,6 +91,7 @@ class DemoFiles:
     activities: Path
     deliveries: Path
     team: Path
+    cases: Path
     last_day: dt.date = dt.date(2026, 10, 31)
 
     def imports(self) -> list[tuple[str, Path]]:
@@ -364,7 +366,7 @@ _HEADERS = {
     "users": ("username", "first_name", "last_name", "email", "role", "department"),
     "accounts": (
         "code", "name", "parent", "industry", "segment", "country", "size", "status", "owner", "estimated_wallet",
-        "relationship_stage",
+        "relationship_stage", "is_key_account", "key_account_since", "tier", "phase",
     ),
     "contacts": (
         "account", "code", "first_name", "last_name", "title", "department", "email", "phone", "reports_to",
@@ -381,6 +383,10 @@ _HEADERS = {
         "quantity_delivered",
     ),
     "team": ("account", "username", "role", "department"),
+    "cases": (
+        "account", "code", "type", "subject", "opened_at", "first_response_at", "resolved_at", "priority", "owner",
+        "department", "contact", "reference",
+    ),
 }  # fmt: skip
 
 _DEFAULT_TODAY = dt.date(2026, 11, 1)
@@ -451,6 +457,7 @@ def write_demo_company(
         activities=folder / "activities.csv",
         deliveries=folder / "deliveries.csv",
         team=folder / "team.csv",
+        cases=folder / "cases.csv",
         last_day=(today or _DEFAULT_TODAY).replace(day=1) - dt.timedelta(days=1),
     )
     _write_csv(files.users, users.table)
@@ -463,6 +470,9 @@ def write_demo_company(
     deliveries, delivered = _deliveries(streams[7], accounts, sales, calendar)
     _write_csv(files.deliveries, deliveries)
     _write_csv(files.activities, _activities(streams[8], accounts, sales, owners, delivered, calendar))
+    # A stream of its own, outside the nine above, so that the other files stay as they were.
+    cases_stream = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1006,)))
+    _write_csv(files.cases, _cases(cases_stream, accounts, owners, users, calendar, _CASE_COUNTS[size]))
     return files
 
 
@@ -1052,6 +1062,7 @@ def _accounts_table(
     # definitions): derived, not drawn, so the random stream of the rest of the company is unchanged.
     stage = np.where(owner >= 0, 1 + np.searchsorted([0.4, 0.6, 0.8], share, side="right"), (share >= 0.3).astype(int))
     stage = np.where(prospect, 0, stage)
+    key, tier, phase, since = _key_programme(accounts, sales, owner, calendar)
     return pa.table(
         {
             "code": accounts.codes,
@@ -1065,8 +1076,39 @@ def _accounts_table(
             "owner": _usernames(owner, users),
             "estimated_wallet": _money(wallet_thousands * 100_000, missing=unknown),
             "relationship_stage": _take(pa.array(_RELATIONSHIP_STAGES), stage.astype(np.int64)),
+            "is_key_account": pa.array(np.where(key, "true", "false").tolist(), pa.string()),
+            "key_account_since": pa.array([since if flag else None for flag in key], pa.date32()),
+            "tier": _take(pa.array(_KEY_TIERS), tier, missing=~key),
+            "phase": _take(pa.array(_KEY_PHASES), phase, missing=~key),
         }
     )
+
+
+_KEY_ACCOUNTS = 24  # the programme the company already runs when it starts using OpenKAM
+_KEY_TIERS = ("strategic", "star", "status")
+_KEY_PHASES = ("growth", "growth", "maintenance")
+
+
+def _key_programme(
+    accounts: _Accounts, sales: _Sales, owner: IntArray, calendar: _Calendar
+) -> tuple[BoolArray, IntArray, IntArray, dt.date]:
+    """The key accounts the company already has: its biggest owned customers, key for 22 months.
+
+    Derived from revenue (no random draw), so the rest of the company is unchanged. The first
+    8 are strategic, the next 8 stars, the rest status; their phases follow the default policy.
+    """
+    eligible = (owner >= 0) & (accounts.status == _CUSTOMER)
+    order = np.argsort(-np.where(eligible, sales.revenue, -np.inf), kind="stable")
+    chosen = order[: min(_KEY_ACCOUNTS, int(eligible.sum()))]
+    key = np.zeros(accounts.count, dtype=np.bool_)
+    key[chosen] = True
+    rank = np.zeros(accounts.count, dtype=np.int64)
+    rank[chosen] = np.arange(len(chosen))
+    tier = np.minimum(rank // 8, 2)
+    start = _EPOCH + dt.timedelta(days=int(calendar.start))
+    since_month = start.month - 1 + 14  # 14 months of history before the programme
+    since = dt.date(start.year + since_month // 12, since_month % 12 + 1, 1)
+    return key, tier, tier, since
 
 
 def _invoices_table(
@@ -1222,6 +1264,74 @@ def _team(rng: np.random.Generator, owner: IntArray, users: _Users, accounts: _A
             rows["department"].append(department)
     columns = {name: pa.array(values, pa.string()) for name, values in rows.items()}
     return pa.table({"account": _take(accounts.codes, np.asarray(team_account, dtype=np.int64)), **columns})
+
+
+# --------------------------------------------------------------------------------------
+# Service cases
+# --------------------------------------------------------------------------------------
+
+_CASE_COUNTS = {"small": 120, "medium": 400, "large": 1_500}
+_CASE_WINDOW_DAYS = 180
+_CASE_TYPES = (
+    ("order_issue", 0.18, "logistics", ("Wrong quantity on order", "Order line missing", "Order entered twice")),
+    ("delivery", 0.24, "logistics", ("Delivery late", "Partial delivery", "Delivered to the wrong plant")),
+    ("support", 0.20, "technical", ("Technical question on a bearing", "Data sheet requested", "Fitting advice")),
+    ("complaint", 0.10, "customer_service", ("Damaged goods", "Repeated late deliveries", "Rude driver")),
+    ("claim", 0.07, "customer_service", ("Warranty claim", "Defective batch")),
+    ("return", 0.12, "logistics", ("Return of unused stock", "Wrong product returned")),
+    ("invoice_dispute", 0.09, "finance", ("Price differs from the offer", "Discount missing on invoice")),
+)
+_PRIORITIES = (("urgent", 0.08), ("high", 0.22), ("normal", 0.6), ("low", 0.1))
+
+
+def _cases(
+    rng: np.random.Generator, accounts: _Accounts, owner: IntArray, users: _Users, calendar: _Calendar, count: int
+) -> pa.Table:
+    """Service cases of the last months: more on accounts with a KAM and on big ones; some late, some open."""
+    customer = accounts.status == _CUSTOMER
+    weight = np.where(customer, 0.2 + accounts.rank**2, 0.0) * np.where(owner >= 0, 4.0, 1.0)
+    account = rng.choice(accounts.count, size=count, p=weight / weight.sum())
+    first = calendar.days - _CASE_WINDOW_DAYS
+    day = calendar.next_business[rng.integers(first, calendar.days - 1, size=count)]
+    day = np.minimum(day, calendar.days - 1)
+    minute = rng.integers(8 * 60, 18 * 60, size=count)
+    kind = rng.choice(len(_CASE_TYPES), size=count, p=[share for _t, share, _d, _s in _CASE_TYPES])
+    subject_pick = rng.integers(0, 1_000, size=count)
+    priority = rng.choice(len(_PRIORITIES), size=count, p=[share for _p, share in _PRIORITIES])
+    late_response = rng.random(count) < 0.15
+    response_hours = np.where(late_response, rng.uniform(8, 60, count), rng.uniform(0.2, 5, count))
+    late_resolution = rng.random(count) < 0.18
+    resolution_hours = np.where(late_resolution, rng.uniform(80, 400, count), rng.uniform(4, 70, count))
+    age_hours = (calendar.days - day) * 24.0 - minute / 60.0
+    still_open = (calendar.days - day < 30) & (rng.random(count) < 0.5)  # the recent ones are still being worked
+    resolved = (resolution_hours < age_hours - 12) & ~still_open
+    answered = response_hours < age_hours
+    with_contact = rng.random(count) < 0.7
+    start = dt.datetime(1970, 1, 1) + dt.timedelta(days=calendar.start)
+    order = np.lexsort((minute, day))
+    rows: dict[str, list[str | None]] = {name: [] for name in _HEADERS["cases"]}
+    sequence: dict[int, int] = {}
+    for index in order.tolist():
+        opened = start + dt.timedelta(days=int(day[index]), minutes=int(minute[index]))
+        case_type, _share, department, subjects = _CASE_TYPES[int(kind[index])]
+        sequence[opened.year] = sequence.get(opened.year, 0) + 1
+        code = f"SR-{opened.year}-{sequence[opened.year]:05d}"
+        owned = owner[int(account[index])] >= 0
+        rows["account"].append(accounts.codes[int(account[index])].as_py())
+        rows["code"].append(code)
+        rows["type"].append(case_type)
+        rows["subject"].append(subjects[int(subject_pick[index]) % len(subjects)])
+        rows["opened_at"].append(f"{opened:%Y-%m-%d %H:%M}")
+        response = opened + dt.timedelta(hours=float(response_hours[index]))
+        resolution = opened + dt.timedelta(hours=float(max(resolution_hours[index], response_hours[index])))
+        rows["first_response_at"].append(f"{response:%Y-%m-%d %H:%M}" if answered[index] else None)
+        rows["resolved_at"].append(f"{resolution:%Y-%m-%d %H:%M}" if resolved[index] and answered[index] else None)
+        rows["priority"].append(_PRIORITIES[int(priority[index])][0])
+        rows["owner"].append(users.kams[int(owner[int(account[index])])] if owned else None)
+        rows["department"].append(department)
+        rows["contact"].append("P1" if owned and with_contact[index] else None)
+        rows["reference"].append(f"PED-{opened:%y%m}-{int(subject_pick[index]):03d}")
+    return pa.table({name: pa.array(values, pa.string()) for name, values in rows.items()})
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ Rows = list[dict[str, str]]
 
 HEADERS = {
     "users": "username,first_name,last_name,email,role,department",
-    "accounts": "code,name,parent,industry,segment,country,size,status,owner,estimated_wallet,relationship_stage",
+    "accounts": (
+        "code,name,parent,industry,segment,country,size,status,owner,estimated_wallet,relationship_stage,"
+        "is_key_account,key_account_since,tier,phase"
+    ),
     "contacts": (
         "account,code,first_name,last_name,title,department,email,phone,reports_to,buying_role,influence,attitude,"
         "relationship_owner,relationship_level,last_contact_at"

@@ -1,7 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from kam.core.admin import AuditedModelAdmin
+from kam.core.audit import snapshot_fields
+from kam.key_accounts.actions import HISTORY_FIELDS, record_account_changes
+from kam.key_accounts.choices import ChangeSource
 from kam.key_accounts.models import Account, AccountTeamMember, Contact, Product, ProductLine
+from kam.users.models import User
 
 
 class ContactInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
@@ -26,6 +38,19 @@ class AccountAdmin(AuditedModelAdmin):
     search_fields = ("code", "name")
     autocomplete_fields = ("parent", "owner")
     inlines = (ContactInline,)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+        # A tracked field changed here goes into the account's history too.
+        tracked = [name for name in form.changed_data if name in HISTORY_FIELDS] if change else []
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if tracked:
+                record_account_changes(
+                    [(obj, {name: form.initial.get(name) for name in tracked}, snapshot_fields(obj, tracked))],
+                    source=ChangeSource.UI,
+                    reason=gettext("changed in the administration"),
+                    acting_user=request.user if isinstance(request.user, User) else None,
+                )
 
 
 @admin.register(Contact)

@@ -87,3 +87,22 @@ class TeamRole(models.TextChoices):
     FINANCE = "finance", _("Finance")
     TECHNICAL = "technical", _("Technical")
     OTHER = "other", _("Other")
+
+
+class HistoryField(models.TextChoices):
+    """The fields of an account whose every change is kept in its history (``AccountChange``)."""
+
+    PHASE = "phase", _("Phase")
+    RELATIONSHIP_STAGE = "relationship_stage", _("Relationship stage")
+    TARGET_STAGE = "target_stage", _("Target stage")
+    TIER = "tier", _("Tier")
+    IS_KEY_ACCOUNT = "is_key_account", _("Key account")
+    OWNER = "owner", _("Key account manager")
+
+
+class ChangeSource(models.TextChoices):
+    """Where a change of an account came from."""
+
+    UI = "ui", _("Changed on the account page")
+    IMPORT = "import", _("Import")
+    SELECTION = "selection", _("Key account selection")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.widgets import QuickSelect
 from kam.key_accounts.actions import CONTACT_FIELDS
-from kam.key_accounts.choices import Attitude, BuyingRole, RelationshipLevel, TeamRole, Tier
+from kam.key_accounts.choices import Attitude, BuyingRole, Phase, RelationshipLevel, RelationshipStage, TeamRole, Tier
 from kam.key_accounts.models import Account, AccountTeamMember, Contact
 from kam.users.choices import Department
 from kam.users.models import User
@@ -171,3 +171,47 @@ class TeamMemberForm(forms.Form):
         kwargs.setdefault("prefix", f"member-{member.pk}")
         super().__init__(*args, **kwargs)
         self.member = member
+
+
+class _ReasonForm(forms.Form):
+    # Both change forms are on the overview: their fields need ids of their own.
+    id_prefix = "change"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the account's history."),
+    )
+
+
+class PhaseChangeForm(_ReasonForm):
+    """Move the account to another phase, saying why (``do_change_phase``)."""
+
+    id_prefix = "phase"
+    field_order = ("phase", "reason")
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
+
+
+class StageChangeForm(_ReasonForm):
+    """Move the account to another relationship stage, saying why (``do_change_stage``)."""
+
+    id_prefix = "stage"
+    field_order = ("relationship_stage", "reason")
+    relationship_stage = forms.ChoiceField(label=_("Relationship stage"), choices=RelationshipStage.choices)
+
+
+class AssessmentForm(forms.Form):
+    """Our view of how much the customer values and commits to the relationship (``do_record_assessment``)."""
+
+    rating = forms.IntegerField(
+        label=_("Our rating"),
+        min_value=1,
+        max_value=10,
+        help_text=_("1 (the customer hardly values us) to 10 (fully committed to the relationship)."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

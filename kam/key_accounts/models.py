@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.models import TimeStampedModel
@@ -14,6 +16,8 @@ from kam.key_accounts.choices import (
     AccountStatus,
     Attitude,
     BuyingRole,
+    ChangeSource,
+    HistoryField,
     Phase,
     RelationshipLevel,
     RelationshipStage,
@@ -213,3 +217,157 @@ class Product(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# Labels of the coded values kept in an account's history, by field.
+_HISTORY_CHOICES: dict[str, type[models.TextChoices]] = {
+    HistoryField.PHASE: Phase,
+    HistoryField.RELATIONSHIP_STAGE: RelationshipStage,
+    HistoryField.TARGET_STAGE: RelationshipStage,
+    HistoryField.TIER: Tier,
+}
+
+
+class AccountChange(TimeStampedModel):
+    """One change of an account's phase, relationship stage, target stage, tier, key-account flag or KAM.
+
+    Written by every action that changes one of those fields (the account page, an import, an
+    approved selection decision), so the account's history reads: who, when, from what to what, why.
+    Values are kept as text: choice codes, ``true``/``false`` for the flag, the KAM's user name.
+    """
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("field"), max_length=32, choices=HistoryField.choices)
+    old_value = models.CharField(_("old value"), max_length=150, blank=True)
+    new_value = models.CharField(_("new value"), max_length=150, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty for a change made by the system (an import run from the command line)."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=ChangeSource.choices)
+
+    class Meta:
+        ordering = ("account", "-changed_at", "-id")
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes")
+        indexes = [models.Index(fields=["account", "-changed_at"], name="key_accounts_change_acct_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    def _display(self, value: str) -> str:
+        if not value:
+            return "—"
+        if self.field == HistoryField.IS_KEY_ACCOUNT:
+            return gettext("Yes") if value == "true" else gettext("No")
+        choices = _HISTORY_CHOICES.get(self.field)
+        if choices is not None and value in choices.values:
+            return str(choices(value).label)
+        return value
+
+    @property
+    def old_display(self) -> str:
+        """The old value as the page shows it (a choice's label, Yes/No, a user name)."""
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        """The new value as the page shows it."""
+        return self._display(self.new_value)
+
+
+class SurveyResponse(TimeStampedModel):
+    """The customer's rating of us in one answer to a satisfaction survey (with its net promoter score)."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="surveys")
+    code = models.CharField(
+        _("code"), max_length=64, help_text=_("The answer's id in the survey tool; unique within the account.")
+    )
+    answered_on = models.DateField(_("answered on"))
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("1 (very dissatisfied) to 10 (delighted)."),
+    )
+    nps = models.PositiveSmallIntegerField(
+        _("likelihood to recommend"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text=_("The net promoter question, 0 to 10."),
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ("account", "-answered_on", "-code")
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code"], name="%(app_label)s_%(class)s_unique_account_code"),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=10),
+                name="%(app_label)s_%(class)s_satisfaction_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nps__isnull=True) | models.Q(nps__gte=0, nps__lte=10),
+                name="%(app_label)s_%(class)s_nps_0_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.code} ({self.answered_on}): {self.satisfaction}/10"
+
+
+class AccountAssessment(TimeStampedModel):
+    """Our view of the customer: how much, in our judgement, it values and commits to the relationship.
+
+    Set against the customer's own satisfaction (``SurveyResponse``), it shows whether the
+    feeling is mutual.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("1 (the customer hardly values us) to 10 (fully committed to the relationship)."),
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ("account", "-assessed_on", "-id")
+        verbose_name = _("account assessment")
+        verbose_name_plural = _("account assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=10), name="%(app_label)s_%(class)s_rating_1_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.assessed_on}): {self.rating}/10"

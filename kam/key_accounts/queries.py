@@ -8,13 +8,17 @@ visible, exactly as for objects that do not exist: a URL never reveals that an a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kam.key_accounts.models import Account, AccountTeamMember
+from kam.key_accounts.models import Account, AccountAssessment, AccountChange, AccountTeamMember, SurveyResponse
 from kam.users.models import User
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -57,3 +61,73 @@ def is_on_account_team(user: AnyUser, account: Account) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
     return AccountTeamMember.objects.filter(account=account, user=user).exists()
+
+
+def account_history(account: Account, *, limit: int | None = None) -> QuerySet[AccountChange]:
+    """The account's changes of phase, stages, tier, key-account flag and KAM, newest first (one query)."""
+    changes = account.changes.select_related("changed_by").order_by("-changed_at", "-id")
+    return changes[:limit] if limit is not None else changes
+
+
+# A gap this large (customer's satisfaction − our assessment, on the same 1–10 scale) means
+# that the feeling is not mutual.
+MUTUALITY_GAP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Mutuality:
+    """How the customer rates us (its latest survey answer) against how we rate it (our latest assessment)."""
+
+    survey: SurveyResponse | None
+    assessment: AccountAssessment | None
+
+    @property
+    def satisfaction(self) -> int | None:
+        """The customer's latest satisfaction, 1–10."""
+        return self.survey.satisfaction if self.survey is not None else None
+
+    @property
+    def our_rating(self) -> int | None:
+        """Our latest rating of how much the customer values and commits to the relationship, 1–10."""
+        return self.assessment.rating if self.assessment is not None else None
+
+    @property
+    def gap(self) -> int | None:
+        """Customer − ours; None unless both are known. Positive: they value us more than we think."""
+        if self.satisfaction is None or self.our_rating is None:
+            return None
+        return self.satisfaction - self.our_rating
+
+    @property
+    def not_mutual(self) -> bool:
+        """The feeling is not mutual: the two ratings are ``MUTUALITY_GAP`` or more apart."""
+        return self.gap is not None and abs(self.gap) >= MUTUALITY_GAP
+
+
+def mutuality_for(accounts: Iterable[Account]) -> dict[int, Mutuality]:
+    """For each account (by pk): its latest survey answer, our latest assessment and the gap.
+
+    Two queries whatever the number of accounts. Visibility is the caller's: pass accounts
+    obtained through ``visible_accounts``.
+    """
+    ids = [account.pk for account in accounts]
+    latest_first = [F("account_id")]
+    surveys = {
+        survey.account_id: survey
+        for survey in SurveyResponse.objects.filter(account_id__in=ids)
+        .select_related("contact")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=latest_first, order_by=[F("answered_on").desc(), F("id").desc()])
+        )
+        .filter(rank=1)
+    }
+    assessments = {
+        assessment.account_id: assessment
+        for assessment in AccountAssessment.objects.filter(account_id__in=ids)
+        .select_related("assessed_by")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=latest_first, order_by=[F("assessed_on").desc(), F("id").desc()])
+        )
+        .filter(rank=1)
+    }
+    return {pk: Mutuality(survey=surveys.get(pk), assessment=assessments.get(pk)) for pk in ids}

@@ -19,24 +19,43 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from kam.core.htmx import HtmxHttpRequest, render_page_or_fragment
+from kam.core.htmx import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from kam.key_accounts import coverage
 from kam.key_accounts.actions import (
     do_add_contact,
     do_assign_team_member,
+    do_change_phase,
+    do_change_stage,
     do_mark_contact_left,
+    do_record_assessment,
     do_remove_team_member,
     do_update_contact,
     do_update_team_member,
 )
-from kam.key_accounts.forms import AccountFilterForm, ContactForm, TeamMemberAddForm, TeamMemberForm
+from kam.key_accounts.forms import (
+    AccountFilterForm,
+    AssessmentForm,
+    ContactForm,
+    PhaseChangeForm,
+    StageChangeForm,
+    TeamMemberAddForm,
+    TeamMemberForm,
+)
 from kam.key_accounts.models import Account, AccountTeamMember, Contact
-from kam.key_accounts.queries import access_account_by_code, can_manage_account, visible_accounts
+from kam.key_accounts.queries import (
+    access_account_by_code,
+    account_history,
+    can_manage_account,
+    mutuality_for,
+    visible_accounts,
+)
 from kam.kpis.queries import latest_account_analysis
 from kam.users.choices import Department
 from kam.users.models import User
 
 ACCOUNTS_PER_PAGE = 50
+ACCOUNT_ALERTS = 20
+ACCOUNT_HISTORY = 50
 
 # Sort keys offered by the column headers → ORDER BY; the code breaks ties so paging is stable.
 ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {
@@ -75,6 +94,17 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     """Show one account with its group, its figures from the latest analysis, buying centre and account team."""
     account = access_account_by_code(request.user, code)
+    return render(request, "key_accounts/account_detail.html", _overview_context(request, account))
+
+
+def _overview_context(
+    request: HttpRequest,
+    account: Account,
+    *,
+    phase_form: PhaseChangeForm | None = None,
+    stage_form: StageChangeForm | None = None,
+    assessment_form: AssessmentForm | None = None,
+) -> dict[str, Any]:
     visible = visible_accounts(request.user)
     contacts = list(
         account.contacts.select_related("relationship_owner", "reports_to").order_by(
@@ -91,12 +121,18 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         "analysis": latest_account_analysis(account),
     }
     context.update(_workspace_summary(account, contacts))
-    return render(request, "key_accounts/account_detail.html", context)
+    context.update(_history_context(request, account, phase_form=phase_form, stage_form=stage_form))
+    context.update(_mutuality_context(request, account, assessment_form=assessment_form))
+    from kam.alerts.queries import can_act_on_alerts
+
+    context["actionable"] = {account.pk} if context["alerts"] and can_act_on_alerts(request.user, account) else set()
+    return context
 
 
 def _workspace_summary(account: Account, contacts: list[Any]) -> dict[str, Any]:
-    """What needs attention on the account: overdue plan actions, follow-ups due, coverage of the buying centre."""
+    """What needs attention on the account: alerts not resolved, overdue plan actions, follow-ups due, coverage."""
     # The workspace apps build on this one; imported here so that key_accounts does not import them at load time.
+    from kam.alerts.queries import open_alerts_for_account
     from kam.plans.choices import ActionStatus, PlanStatus
     from kam.plans.models import PlanAction
     from kam.plans.queries import overdue_action_count
@@ -122,6 +158,7 @@ def _workspace_summary(account: Account, contacts: list[Any]) -> dict[str, Any]:
         "map_status": coverage.map_status(contacts),
         "next_actions": next_actions,
         "next_meetings": next_meetings,
+        "alerts": list(open_alerts_for_account(account)[:ACCOUNT_ALERTS]),
         "today": today,
     }
 
@@ -472,3 +509,141 @@ def team_member_remove(request: HtmxHttpRequest, code: str, username: str) -> Ht
         return HttpResponseRedirect(_team_url(account))
     notice = _("%(user)s is no longer on the team.") % {"user": member.user}
     return _render_team(request, _team_context(request, account, notice=notice))
+
+
+# --- the account's history and mutuality, on the overview ------------------------------
+
+
+def _history_context(
+    request: HttpRequest,
+    account: Account,
+    *,
+    phase_form: PhaseChangeForm | None = None,
+    stage_form: StageChangeForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """The history list (one query) and, for those who manage the account, the phase and stage forms."""
+    can_change = can_manage_account(request.user, account)
+    if can_change:
+        phase_form = phase_form or PhaseChangeForm(initial={"phase": account.phase})
+        stage_form = stage_form or StageChangeForm(initial={"relationship_stage": account.relationship_stage})
+    return {
+        "account": account,
+        "history": list(account_history(account, limit=ACCOUNT_HISTORY)),
+        "can_change": can_change,
+        "phase_form": phase_form if can_change else None,
+        "stage_form": stage_form if can_change else None,
+        "history_notice": notice,
+    }
+
+
+def _mutuality_context(
+    request: HttpRequest, account: Account, *, assessment_form: AssessmentForm | None = None, notice: str = ""
+) -> dict[str, Any]:
+    """The latest survey answer and our latest assessment (two queries), and the assessment form for managers."""
+    can_assess = can_manage_account(request.user, account)
+    if can_assess and assessment_form is None:
+        assessment_form = AssessmentForm()
+    return {
+        "account": account,
+        "mutuality": mutuality_for([account])[account.pk],
+        "assessment_form": assessment_form if can_assess else None,
+        "mutuality_notice": notice,
+    }
+
+
+def _changes_account(request: HttpRequest, code: str) -> tuple[Account, User]:
+    return _managed_account(request, code, _("Only the account's key account manager or a director may change it."))
+
+
+def _render_history(
+    request: HtmxHttpRequest,
+    account: Account,
+    *,
+    phase_form: PhaseChangeForm | None = None,
+    stage_form: StageChangeForm | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """For htmx, the history region (and the management facts, out of band); else the whole overview."""
+    if wants_fragment(request):
+        context = _history_context(request, account, phase_form=phase_form, stage_form=stage_form, notice=notice)
+    else:
+        context = _overview_context(request, account, phase_form=phase_form, stage_form=stage_form)
+    return render_page_or_fragment(
+        request,
+        "key_accounts/account_detail.html",
+        "key_accounts/partials/history_response.html",
+        context,
+        status=status,
+    )
+
+
+def _change(
+    request: HtmxHttpRequest,
+    code: str,
+    form_class: type[PhaseChangeForm] | type[StageChangeForm],
+    name: str,
+    notice: str,
+) -> HttpResponse:
+    """Run ``do_change_phase`` or ``do_change_stage`` (by the field ``name``) from its form."""
+    account, user = _changes_account(request, code)
+    bound = form_class(request.POST)
+    if bound.is_valid():
+        change = do_change_phase if name == "phase" else do_change_stage
+        try:
+            account = change(account, bound.cleaned_data[name], reason=bound.cleaned_data["reason"], acting_user=user)
+        except ValidationError as error:
+            _add_errors(bound, error)
+        else:
+            if not request.htmx:
+                return HttpResponseRedirect(account.get_absolute_url())
+            return _render_history(request, account, notice=notice)
+    forms_by_name: dict[str, Any] = {"phase_form" if name == "phase" else "stage_form": bound}
+    return _render_history(request, account, status=422, **forms_by_name)
+
+
+@login_required
+@require_POST
+def account_change_phase(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Move the account to another phase from the overview's form; htmx gets the history region."""
+    return _change(request, code, PhaseChangeForm, "phase", _("Phase changed."))
+
+
+@login_required
+@require_POST
+def account_change_stage(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Move the account to another relationship stage from the overview's form; htmx gets the history region."""
+    return _change(request, code, StageChangeForm, "relationship_stage", _("Relationship stage changed."))
+
+
+@login_required
+@require_POST
+def assessment_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Record our assessment of the customer from the overview's form; htmx gets the mutuality region."""
+    account, user = _changes_account(request, code)
+    form = AssessmentForm(request.POST)
+    notice = ""
+    if form.is_valid():
+        try:
+            do_record_assessment(
+                account, rating=form.cleaned_data["rating"], note=form.cleaned_data["note"], acting_user=user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not request.htmx:
+                return HttpResponseRedirect(account.get_absolute_url())
+            notice = _("Assessment recorded.")
+    failed = not notice
+    if wants_fragment(request):
+        context = _mutuality_context(request, account, assessment_form=form if failed else None, notice=notice)
+    else:
+        context = _overview_context(request, account, assessment_form=form)
+    return render_page_or_fragment(
+        request,
+        "key_accounts/account_detail.html",
+        "key_accounts/partials/account_mutuality.html",
+        context,
+        status=422 if failed else 200,
+    )

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.key_accounts.actions import record_account_changes
+from kam.key_accounts.choices import ChangeSource
 from kam.key_accounts.models import Account
 from kam.kpis.models import PortfolioAnalysis
 from kam.selection.choices import Decision, PolicySource, PolicyStatus, RoundStatus
@@ -470,6 +472,11 @@ def _apply_to_account(line: ProposalLine, today: dt.date, acting_user: User | No
         account.save(update_fields=[*changes, "updated_at"])
         changes["proposal"] = [None, line.proposal_id]
         record_audit(actor=acting_user, action="account.select", instance=account, changes=changes)
+        # The account's history keeps the tier, phase, key-account flag and KAM the decision set, and why.
+        reason = line.decision_reason
+        record_account_changes(
+            [(account, before, after)], source=ChangeSource.SELECTION, reason=reason, acting_user=acting_user
+        )
 
 
 @transaction.atomic(durable=True)

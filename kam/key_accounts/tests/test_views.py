@@ -383,7 +383,8 @@ def test_account_page_query_count_is_bounded(
     client.force_login(director)
 
     # when / then: session, user, account, contacts, team, subsidiaries, latest analysis,
-    # overdue plan actions, follow-ups due, next actions, next meetings
-    with django_assert_max_num_queries(11):
+    # overdue plan actions, follow-ups due, next actions, next meetings, open alerts,
+    # and +3: the history, the latest survey answer and our latest assessment
+    with django_assert_max_num_queries(15):
         response = client.get("/accounts/ACME/")
     assert response.status_code == 200

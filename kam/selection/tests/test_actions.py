@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from kam.core.models import AuditRecord
-from kam.key_accounts.models import Account
+from kam.key_accounts.models import Account, AccountChange
 from kam.kpis.models import PortfolioAnalysis
 from kam.kpis.tests.fixtures import LATEST
 from kam.selection.actions import (
@@ -316,3 +316,31 @@ def test_only_scorers_rate_and_only_while_the_round_is_open(
         do_record_ratings(rating_round, [RatingInput("ACME", "mutuality", 5)], acting_user=kam_alice)
 
     assert Rating.objects.count() == 0
+
+
+def test_an_approved_decision_is_recorded_in_the_accounts_history_with_its_reason(
+    proposal: SelectionProposal, director: User
+) -> None:
+    do_decide_proposal_lines(
+        proposal,
+        [LineDecision("BOREAL", Decision.APPROVED, "Strong partner"), LineDecision("COBALT", Decision.APPROVED)],
+        acting_user=director,
+    )
+
+    assert list(
+        AccountChange.objects.order_by("id").values_list(
+            "account__code", "field", "old_value", "new_value", "changed_by__username", "reason", "source"
+        )
+    ) == [
+        ("BOREAL", "is_key_account", "false", "true", "diana", "Strong partner", "selection"),
+        ("BOREAL", "owner", "alice", "bob", "diana", "Strong partner", "selection"),
+        ("COBALT", "is_key_account", "true", "false", "diana", "", "selection"),
+    ]
+
+
+def test_a_rejected_decision_records_no_history(proposal: SelectionProposal, director: User) -> None:
+    do_decide_proposal_lines(
+        proposal, [LineDecision("BOREAL", Decision.REJECTED, "Plant closing next year")], acting_user=director
+    )
+
+    assert AccountChange.objects.count() == 0

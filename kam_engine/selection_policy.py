@@ -103,6 +103,8 @@ CRITERIA_LIBRARY: dict[str, LibraryEntry] = {
     "industry_weight": LibraryEntry("industry_weight", "higher", "rating", "attractiveness", rated=True),
     "reference_value": LibraryEntry("reference_value", "higher", "rating", "attractiveness", rated=True),
     "lifetime_value": LibraryEntry("lifetime_value", "higher", "percentile", "attractiveness"),
+    "clv": LibraryEntry("clv", "higher", "percentile", "attractiveness"),
+    "probability_alive": LibraryEntry("probability_alive", "higher", "minmax", "attractiveness"),
     "share_of_wallet": LibraryEntry("share_of_wallet", "higher", "minmax", "strength"),
     "mutuality": LibraryEntry("mutuality", "higher", "rating", "strength", rated=True),
     "joint_activities": LibraryEntry("joint_activities", "higher", "rating", "strength", rated=True),

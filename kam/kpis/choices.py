@@ -17,3 +17,12 @@ class ShapiroQuadrant(models.TextChoices):
     PASSIVE = "passive", _("Passive")
     AGGRESSIVE = "aggressive", _("Aggressive")
     BARGAIN_BASEMENT = "bargain_basement", _("Bargain basement")
+
+
+class ScorecardGroup(models.TextChoices):
+    """What a row of the service-level snapshot measures: one account or a group of the portfolio."""
+
+    ACCOUNT = "account", _("Account")
+    KEY = "key", _("Key accounts")
+    OTHER = "other", _("Other accounts")
+    ALL = "all", _("All accounts")

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.key_accounts.models import Account
-from kam.kpis.choices import AbcClass, ShapiroQuadrant
+from kam.kpis.choices import AbcClass, ScorecardGroup, ShapiroQuadrant
 
 
 def money_field(label: Any) -> models.DecimalField[Decimal | None, Decimal | None]:
@@ -33,6 +33,12 @@ class PortfolioAnalysis(models.Model):
         _("whale curve"), default=list, help_text=_("[cumulative account share, cumulative profit share] points.")
     )
     policy: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField(_("policy"), default=dict)
+    retention: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField(
+        _("retention models"),
+        default=dict,
+        blank=True,
+        help_text=_("Fitted BG/NBD and Gamma-Gamma parameters, warnings and the holdout check by frequency."),
+    )
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("computed by"),
@@ -92,8 +98,19 @@ class AccountAnalysis(models.Model):
     in_full_rate = models.FloatField(_("in full"), null=True, blank=True)
     otif_rate = models.FloatField(_("on time in full"), null=True, blank=True)
     average_delay_days = models.FloatField(_("average delay (days)"), null=True, blank=True)
+    margin_share = models.FloatField(
+        _("share of the total margin"), null=True, blank=True, help_text=_("Margin lost if the account left.")
+    )
+    probability_alive = models.FloatField(_("probability still buying"), null=True, blank=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
+    expected_purchases_12m = models.FloatField(_("expected purchases, next 12 months"), null=True, blank=True)
+    expected_margin_per_purchase = money_field(_("expected margin per purchase"))
+    clv = money_field(_("customer lifetime value"))
+    declining = models.BooleanField(
+        _("declining"), null=True, blank=True, help_text=_("Probability still buying below the policy's threshold.")
+    )
     details: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField(
-        _("details"), default=dict, blank=True, help_text=_("Cost by activity and monthly revenue.")
+        _("details"), default=dict, blank=True, help_text=_("Cost by activity, monthly revenue, purchase summary.")
     )
 
     class Meta:
@@ -107,3 +124,81 @@ class AccountAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} @ {self.as_of}"
+
+
+def _count_field(label: Any) -> models.PositiveIntegerField[int | None, int | None]:
+    return models.PositiveIntegerField(label, null=True, blank=True)
+
+
+def _figure_field(label: Any) -> models.FloatField[float | None, float | None]:
+    return models.FloatField(label, null=True, blank=True)
+
+
+class ServiceLevelSnapshot(models.Model):
+    """The service-level scorecard of one day (``kam snapshot``): one account, or a group of the portfolio.
+
+    Every figure is measured over the 90 days up to ``as_of`` (see
+    ``kam_engine.service_scorecard`` for the definitions); group rows pool the group's
+    cases, orders and deliveries. Taking the snapshot of a date again replaces that date's rows.
+    """
+
+    as_of = models.DateField(_("as of"))
+    group = models.CharField(_("group"), max_length=16, choices=ScorecardGroup.choices)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="service_level_snapshots",
+    )
+    is_key_account = models.BooleanField(_("key account"), default=False)
+    accounts = _count_field(_("accounts"))
+    days = models.PositiveIntegerField(_("days measured"), default=90)
+    cases = _count_field(_("cases"))
+    complaints = _count_field(_("complaints"))
+    complaint_rate = _figure_field(_("complaints per 100 orders"))
+    repeat_complaints = _count_field(_("repeat complaints"))
+    response_hours_median = _figure_field(_("first response, median hours"))
+    response_hours_p90 = _figure_field(_("first response, 90th percentile hours"))
+    resolution_hours_median = _figure_field(_("resolution, median hours"))
+    resolution_hours_p90 = _figure_field(_("resolution, 90th percentile hours"))
+    clocks_met = _count_field(_("service levels met"))
+    clocks_measured = _count_field(_("service levels measured"))
+    sla_attainment = _figure_field(_("service-level attainment"))
+    touchpoints = _count_field(_("touchpoints"))
+    negative_touchpoints = _count_field(_("negative touchpoints"))
+    negative_share = _figure_field(_("share of negative touchpoints"))
+    orders = _count_field(_("orders"))
+    deliveries = _count_field(_("deliveries"))
+    otif_deliveries = _count_field(_("deliveries on time in full"))
+    otif_rate = _figure_field(_("on time in full"))
+    created_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-as_of", "group", "account")
+        verbose_name = _("service-level snapshot")
+        verbose_name_plural = _("service-level snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "group", "account"], name="%(app_label)s_%(class)s_unique_as_of_group_account"
+            ),
+            # NULL accounts are distinct to a unique constraint: a group's row is unique on its own.
+            models.UniqueConstraint(
+                fields=["as_of", "group"],
+                condition=models.Q(account__isnull=True),
+                name="%(app_label)s_%(class)s_unique_as_of_group",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(group__in=ScorecardGroup.values), name="%(app_label)s_%(class)s_group_valid"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(group=ScorecardGroup.ACCOUNT) & models.Q(account__isnull=False))
+                | (~models.Q(group=ScorecardGroup.ACCOUNT) & models.Q(account__isnull=True)),
+                name="%(app_label)s_%(class)s_account_rows_name_an_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "as_of"], name="kpis_service_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account or self.get_group_display()} @ {self.as_of}"

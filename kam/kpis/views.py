@@ -1,5 +1,6 @@
 """Analysis pages: the portfolio (summary, Pareto and whale curves, Shapiro matrix, account
-table) and the Figures section of the account page.
+table), the Figures section of the account page, and the service-level scorecards (the
+portfolio's and one account's over time).
 
 Chart data reaches the browser only through ``json_script``; ``core/charts.js`` draws it.
 Directors and administrators see the whole portfolio; everyone else sees the same page
@@ -28,9 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from kam.core.htmx import HtmxHttpRequest, wants_fragment
-from kam.key_accounts.queries import visible_accounts
-from kam.kpis.choices import ShapiroQuadrant
-from kam.kpis.models import AccountAnalysis, PortfolioAnalysis
+from kam.key_accounts.models import Account
+from kam.key_accounts.queries import access_account_by_code, visible_accounts
+from kam.kpis.choices import ScorecardGroup, ShapiroQuadrant
+from kam.kpis.models import AccountAnalysis, PortfolioAnalysis, ServiceLevelSnapshot
+from kam.kpis.queries import SERVICE_WINDOW_DAYS, latest_snapshot_date
 from kam.kpis.templatetags.kpis_figures import percent
 from kam.users.models import User
 
@@ -266,6 +269,43 @@ def _summary_figures(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _concentration(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The concentration risk of the summary, its top accounts with their names; None before it was computed."""
+    risk = summary.get("concentration_risk")
+    if not risk:
+        return None
+    codes = [row["account"] for row in risk.get("accounts", [])]
+    names = dict(Account.objects.filter(code__in=codes).values_list("code", "name"))
+    accounts = [{**row, "name": names.get(row["account"], "")} for row in risk.get("accounts", [])]
+    return {**risk, "accounts": accounts}
+
+
+def _retention_report(retention: dict[str, Any]) -> dict[str, Any] | None:
+    """The retention models' report with the holdout check as rows (the last group is "n or more")."""
+    if not retention:
+        return None
+    holdout = retention.get("holdout") or {}
+    groups = holdout.get("by_frequency") or []
+    rows = [
+        {
+            **row,
+            "label": f"{row['x']}+" if index == len(groups) - 1 else str(row["x"]),
+            "difference": row["predicted"] - row["actual"],
+        }
+        for index, row in enumerate(groups)
+    ]
+    totals = (
+        {
+            "accounts": sum(row["accounts"] for row in groups),
+            "actual": sum(row["actual"] for row in groups),
+            "predicted": sum(row["predicted"] for row in groups),
+        }
+        if groups
+        else None
+    )
+    return {**retention, "holdout_rows": rows, "holdout_totals": totals}
+
+
 @login_required
 @require_safe
 def portfolio(request: HtmxHttpRequest) -> HttpResponse:
@@ -280,7 +320,7 @@ def portfolio(request: HtmxHttpRequest) -> HttpResponse:
     selected = _selected_date(request.GET.get("as_of"), dates)
     analyses = PortfolioAnalysis.objects.all()
     if not user.sees_all_accounts:
-        analyses = analyses.defer("pareto_curve", "whale_curve")
+        analyses = analyses.defer("pareto_curve", "whale_curve", "retention")
     analysis = analyses.get(as_of=selected)
     rows = AccountAnalysis.objects.filter(portfolio=analysis).select_related("account")
     if not user.sees_all_accounts:
@@ -307,6 +347,8 @@ def portfolio(request: HtmxHttpRequest) -> HttpResponse:
                     "figures": _summary_figures(analysis.summary),
                     "pareto_chart": _pareto_chart(analysis),
                     "whale_chart": _whale_chart(analysis),
+                    "concentration": _concentration(analysis.summary),
+                    "retention": _retention_report(analysis.retention),
                 }
             )
         response = render(request, "kpis/portfolio.html", context)
@@ -385,3 +427,149 @@ def account_figures_context(analysis: AccountAnalysis | None) -> dict[str, Any]:
             "axis": _("Revenue"),
         },
     }
+
+
+# --- service levels -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFigure:
+    """A figure of the service-level scorecard and how it reads.
+
+    ``better``: ``"lower"`` or ``"higher"`` when the key accounts can be compared with the
+    rest on it (a rate, a time), ``""`` for counts, which depend on the group's size.
+    """
+
+    key: str
+    label: Promise
+    kind: str  # share, hours, rate or count
+    better: str = ""
+
+
+SERVICE_FIGURES: tuple[ServiceFigure, ...] = (
+    ServiceFigure("sla_attainment", gettext_lazy("Service levels met"), "share", "higher"),
+    ServiceFigure("response_hours_median", gettext_lazy("First response, median (hours)"), "hours", "lower"),
+    ServiceFigure("response_hours_p90", gettext_lazy("First response, 90th percentile (hours)"), "hours", "lower"),
+    ServiceFigure("resolution_hours_median", gettext_lazy("Resolution, median (hours)"), "hours", "lower"),
+    ServiceFigure("resolution_hours_p90", gettext_lazy("Resolution, 90th percentile (hours)"), "hours", "lower"),
+    ServiceFigure("complaint_rate", gettext_lazy("Complaints per 100 orders"), "rate", "lower"),
+    ServiceFigure("negative_share", gettext_lazy("Negative touchpoints"), "share", "lower"),
+    ServiceFigure("otif_rate", gettext_lazy("On time in full"), "share", "higher"),
+    ServiceFigure("cases", gettext_lazy("Cases"), "count"),
+    ServiceFigure("complaints", gettext_lazy("Complaints"), "count"),
+    ServiceFigure("repeat_complaints", gettext_lazy("Repeat complaints"), "count"),
+)
+
+
+def format_service_figure(value: Any, kind: str) -> str:
+    """A scorecard figure as the page shows it ("—" when missing)."""
+    if value is None:
+        return "—"
+    if kind == "share":
+        return percent(value)
+    if kind == "count":
+        return _number(value)
+    # number_format cuts decimals off; round first.
+    return _number(round(float(value), 1), 1)
+
+
+def _difference(figure: ServiceFigure, key: Any, other: Any) -> dict[str, Any]:
+    """Key accounts minus the rest, and whether the key accounts are not better served."""
+    if not figure.better or key is None or other is None:
+        return {"text": "", "not_better": False}
+    difference = float(key) - float(other)
+    better = difference < 0 if figure.better == "lower" else difference > 0
+    if figure.kind == "share":
+        text = _("%(points)s pts") % {"points": _number(round(difference * 100, 1), 1)}
+    else:
+        text = _number(round(difference, 1), 1)
+    if difference > 0:
+        text = f"+{text}"
+    return {"text": text, "not_better": not better}
+
+
+def _comparison(groups: dict[str, ServiceLevelSnapshot]) -> list[dict[str, Any]]:
+    rows = []
+    for figure in SERVICE_FIGURES:
+        values = {name: getattr(row, figure.key) for name, row in groups.items()}
+        rows.append(
+            {
+                "key": figure.key,
+                "label": figure.label,
+                "values": [
+                    format_service_figure(values.get(name), figure.kind)
+                    for name in (ScorecardGroup.KEY, ScorecardGroup.OTHER, ScorecardGroup.ALL)
+                ],
+                "difference": _difference(figure, values.get(ScorecardGroup.KEY), values.get(ScorecardGroup.OTHER)),
+            }
+        )
+    return rows
+
+
+# The worst-served key accounts first: fewest service levels met, then most complaints per order.
+_WORST_FIRST = (
+    F("sla_attainment").asc(nulls_last=True),
+    F("complaint_rate").desc(nulls_last=True),
+    F("negative_share").desc(nulls_last=True),
+    "account__code",
+)
+
+
+@login_required
+@require_safe
+def service_levels(request: HtmxHttpRequest) -> HttpResponse:
+    """The service-level scorecard of the latest snapshot: key accounts against the rest, then each key account.
+
+    The group figures are portfolio-wide for everyone; the account table lists the key
+    accounts the user can see.
+    """
+    user = cast(User, request.user)  # login_required: never anonymous
+    as_of = latest_snapshot_date()
+    if as_of is None:
+        return render(request, "kpis/service_levels_empty.html", {"sees_all": user.sees_all_accounts})
+    snapshot = ServiceLevelSnapshot.objects.filter(as_of=as_of)
+    groups = {row.group: row for row in snapshot.filter(account__isnull=True)}
+    rows = snapshot.filter(group=ScorecardGroup.ACCOUNT, is_key_account=True).select_related("account")
+    if not user.sees_all_accounts:
+        rows = rows.filter(account__in=visible_accounts(user).values("pk"))
+    return render(
+        request,
+        "kpis/service_levels.html",
+        {
+            "as_of": as_of,
+            "groups": groups,
+            "comparison": _comparison(groups),
+            "accounts": rows.order_by(*_WORST_FIRST),
+            "sees_all": user.sees_all_accounts,
+            "days": next(iter(groups.values())).days if groups else SERVICE_WINDOW_DAYS,
+        },
+    )
+
+
+@login_required
+@require_safe
+def account_service_levels(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """One account's service-level figures over time: a row per snapshot, newest first, and their trend."""
+    account = access_account_by_code(request.user, code)
+    snapshots = list(
+        ServiceLevelSnapshot.objects.filter(account=account, group=ScorecardGroup.ACCOUNT).order_by("-as_of")
+    )
+    oldest_first = list(reversed(snapshots))
+    trend = {
+        "dates": [row.as_of.isoformat() for row in oldest_first],
+        "series": [
+            {"name": str(label), "values": [getattr(row, key) for row in oldest_first]}
+            for key, label in (
+                ("sla_attainment", gettext_lazy("Service levels met")),
+                ("otif_rate", gettext_lazy("On time in full")),
+                ("negative_share", gettext_lazy("Negative touchpoints")),
+            )
+        ],
+        "separators": plotly_separators(),
+        "axis": _("Share"),
+    }
+    return render(
+        request,
+        "kpis/account_service_levels.html",
+        {"account": account, "snapshots": snapshots, "trend": trend, "has_trend": len(snapshots) > 1},
+    )

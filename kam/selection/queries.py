@@ -49,6 +49,8 @@ _ANALYSIS_COLUMNS = (
     "trend_slope",
     "share_of_wallet",
     "otif_rate",
+    "clv",
+    "probability_alive",
 )
 
 
@@ -192,6 +194,8 @@ def selection_figures(
         wallet, segment, stage, owner = accounts.get(code, (None, "", "", None))
         revenue = _number(row[1]) or 0.0
         columns["potential"].append(max(float(wallet) - revenue, 0.0) if wallet is not None else None)
+        # The retention analysis's CLV is the lifetime value the optimiser's objective reads.
+        columns["lifetime_value"].append(columns["clv"][-1])
         columns["segment"].append(segment or None)
         columns["relationship_stage_score"].append(float(STAGE_SCORES[stage]) if stage in STAGE_SCORES else None)
         columns["current_kam"].append(owner)

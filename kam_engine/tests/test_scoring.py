@@ -441,3 +441,24 @@ def test_it_keeps_axes_within_zero_to_ten_and_contributions_summing_to_them(data
         # The move must carry its axis across the cut-off, in the direction it claims.
         after = account[move["axis"]] + weights[move["criterion"]] * (move["score_to"] - move["score_from"]) / 100
         assert (after >= cutoff - 1e-12) != (account[move["axis"]] >= cutoff)
+
+
+def test_the_clv_and_probability_alive_criteria_score_accounts_by_the_retention_figures() -> None:
+    figures = pa.table(
+        {
+            "account": list("ABCD"),
+            "clv": [1_200.0, 300.0, 4_500.0, None],
+            "probability_alive": [0.9, 0.2, 0.5, None],
+            "mutuality": [5.0] * 4,
+        }
+    )
+    policy = policy_of({"key": "clv", "weight": 60}, {"key": "probability_alive", "weight": 40}, STRENGTH)
+
+    result = score_accounts(figures, policy)
+
+    # CLV by percentile (D has none: 0); P(alive) min–max: (0.5 − 0.2) / 0.7 × 10 for C.
+    assert scores_of(figures, policy, "clv") == [5.0, 0.0, 10.0, 0.0]
+    assert scores_of(figures, policy, "probability_alive") == pytest.approx([10.0, 0.0, 30 / 7, 0.0], abs=1e-12)
+    assert column(result.accounts, "attractiveness") == pytest.approx([7.0, 0.0, 6.0 + 12 / 7, 0.0], abs=1e-12)
+    clv = policy.criteria[0]
+    assert (clv.axis, clv.column, clv.scale, clv.direction) == ("attractiveness", "clv", "percentile", "higher")

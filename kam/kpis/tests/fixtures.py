@@ -25,6 +25,7 @@ import pytest
 from kam.key_accounts.models import Account
 from kam.kpis.actions import do_record_portfolio_analysis
 from kam.kpis.models import PortfolioAnalysis
+from kam.kpis.tests.service_fixtures import service_history  # noqa: F401  (a fixture: registered with this plugin)
 from kam_engine.analysis import PortfolioResult
 from kam_engine.config import AnalysisPolicy
 

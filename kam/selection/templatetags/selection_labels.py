@@ -23,6 +23,8 @@ CRITERION_LABELS: dict[str, Promise] = {
     "industry_weight": _("Weight in its industry"),
     "reference_value": _("Influence on other buyers"),
     "lifetime_value": _("Lifetime value"),
+    "clv": _("Customer lifetime value (12 months)"),
+    "probability_alive": _("Probability still buying"),
     "share_of_wallet": _("Share of wallet"),
     "mutuality": _("Mutuality (values us back)"),
     "joint_activities": _("Joint activities"),

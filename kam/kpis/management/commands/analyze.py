@@ -34,7 +34,10 @@ def _json_value(value: Any) -> Any:
 
 
 class Command(BaseCommand):
-    help = "Analyse every account (metrics, ABC, cost-to-serve, profit, whale curve) and store a dated snapshot."
+    help = (
+        "Analyse every account (metrics, ABC, cost-to-serve, profit, whale curve, retention and lifetime value, "
+        "concentration risk) and store a dated snapshot."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", type=_date, help="Last day of the analysis window (default: today).")
@@ -116,8 +119,43 @@ class Command(BaseCommand):
             (_("Whale curve peak"), f"{whale['peak_share']:.1%} at {whale['peak_at_accounts']} accounts"),
             (_("Loss-making accounts"), f"{whale['loss_making_accounts']:,} (−{whale['tail_loss']:,.2f})"),
         ]
+        rows.extend(self._risk_rows(summary))
         for label, value in rows:
             table.add_row(label, value)
         console = Console(file=io.StringIO(), width=100, record=True)
         console.print(table)
         self.stdout.write(console.export_text())
+        for warning in summary.get("retention", {}).get("warnings", []):
+            self.stdout.write(self.style.WARNING(_("Warning: %(warning)s") % {"warning": warning}))
+
+    def _risk_rows(self, summary: dict[str, Any]) -> list[tuple[str, str]]:
+        """Concentration risk and the retention models' results."""
+        rows: list[tuple[str, str]] = []
+        risk = summary.get("concentration_risk") or {}
+        if risk.get("top1_share") is not None:
+            shares = " / ".join(f"{risk[key]:.1%}" for key in ("top1_share", "top5_share", "top10_share"))
+            rows.append((_("Margin at stake in the top 1 / 5 / 10 accounts"), shares))
+        retention = summary.get("retention") or {}
+        if not retention.get("fitted"):
+            rows.append((_("Retention models"), _("not fitted (see the warning below)")))
+            return rows
+        rows.append(
+            (
+                _("Accounts likely to have stopped buying"),
+                _("%(declining)s of %(accounts)s")
+                % {
+                    "declining": f"{retention['declining_accounts']:,}",
+                    "accounts": f"{retention['accounts']:,}",
+                },
+            )
+        )
+        if retention.get("clv") is not None:
+            rows.append(
+                (
+                    _("Lifetime value, next %(months)s months") % {"months": retention["months"]},
+                    f"{retention['clv']:,.2f}",
+                )
+            )
+        holdout = {"done": _("done"), "skipped": _("skipped")}
+        rows.append((_("Holdout check"), str(holdout.get(retention.get("holdout", ""), "—"))))
+        return rows

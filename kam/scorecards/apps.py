@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScorecardsConfig(AppConfig):
+    name = "kam.scorecards"
+    label = "scorecards"
+    verbose_name = _("Scorecards")

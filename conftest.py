@@ -9,6 +9,7 @@ pytest_plugins = [
     "kam.plans.tests.fixtures",
     "kam.touchpoints.tests.fixtures",
     "kam.opportunities.tests.fixtures",
+    "kam.alerts.tests.fixtures",
 ]
 
 # Importing the WSGI module starts the app (and WhiteNoise, which warns without collected

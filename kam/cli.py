@@ -15,6 +15,8 @@ COMMANDS = {
     "import": "Import a file: accounts, contacts, products, users, invoices, activities or deliveries.",
     "analyze": "Analyse every account and store a dated snapshot (metrics, ABC, cost-to-serve, profit).",
     "select": "Propose the key-account portfolio: score, choose under KAM capacity, explain every account.",
+    "incentives": "Print each KAM's incentive payout for a period, every component explained.",
+    "snapshot": "Store the day's service-level scorecard; raise late-delivery and purchase-decline alerts.",
     "serve": "Serve the web app with a production server (gunicorn + whitenoise).",
     "createuser": "Create a login user with a role.",
 }
@@ -64,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-NEEDS_CURRENT_DATABASE = {"import", "analyze", "select", "serve", "createuser"}
+NEEDS_CURRENT_DATABASE = {"import", "analyze", "snapshot", "select", "serve", "createuser"}
 
 
 def _pending_migrations() -> int:

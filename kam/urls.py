@@ -11,4 +11,8 @@ urlpatterns = [
     path("", include("kam.plans.urls")),
     path("", include("kam.touchpoints.urls")),
     path("", include("kam.opportunities.urls")),
+    path("", include("kam.service.urls")),
+    path("", include("kam.alerts.urls")),
+    path("", include("kam.scorecards.urls")),
+    path("", include("kam.incentives.urls")),
 ]

@@ -25,6 +25,8 @@ def test_help_lists_the_commands_without_starting_django(tmp_path: Path) -> None
         "import",
         "analyze",
         "select",
+        "incentives",
+        "snapshot",
         "serve",
         "createuser",
     ]

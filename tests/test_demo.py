@@ -36,6 +36,7 @@ def test_the_demo_imports_every_file_and_can_log_in(facts: FactsStore) -> None:
         "activities",
         "deliveries",
         "team",
+        "cases",
     ]
     assert all(outcome["ok"] and outcome["created"] == outcome["rows"] for outcome in outcomes)
     assert Account.objects.count() == 150
@@ -44,7 +45,12 @@ def test_the_demo_imports_every_file_and_can_log_in(facts: FactsStore) -> None:
     assert director.check_password("openkam-demo")
     counts = facts.row_counts()
     assert counts["invoice_lines"] == next(o["rows"] for o in outcomes if o["kind"] == "invoices")
-    analysis = PortfolioAnalysis.objects.get()
+    # The last day of data, and the last full quarter the demo's incentives are paid on.
+    assert list(PortfolioAnalysis.objects.values_list("as_of", flat=True)) == [
+        dt.date(2026, 10, 31),
+        dt.date(2026, 9, 30),
+    ]
+    analysis = PortfolioAnalysis.objects.latest("as_of")
     assert analysis.as_of == dt.date(2026, 10, 31)
     assert analysis.summary["accounts"] == analysis.accounts.count()
 
@@ -55,8 +61,8 @@ def test_running_the_demo_again_imports_nothing_new(facts: FactsStore) -> None:
 
     outcomes = run_demo()
 
-    assert [outcome["created"] for outcome in outcomes] == [0] * 8
-    assert [outcome["updated"] for outcome in outcomes] == [0] * 8
+    assert [outcome["created"] for outcome in outcomes] == [0] * 9
+    assert [outcome["updated"] for outcome in outcomes] == [0] * 9
     assert {table: n for table, n in facts.row_counts().items() if table != "imports"} == {
         table: n for table, n in counts.items() if table != "imports"
     }

@@ -65,12 +65,15 @@ def large_acme(accounts: dict[str, Account], kam_alice: User) -> Account:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        pytest.param("/accounts/ACME/", 12, id="overview_case"),
+        # +1 on the overview and the home page: their alerts (the top bar's unread count is fetched
+        # by htmx after the page, so no page pays a query for it).
+        # +3 on the overview: its history, the latest survey answer and our latest assessment.
+        pytest.param("/accounts/ACME/", 16, id="overview_case"),
         pytest.param("/accounts/ACME/map/", 7, id="relationship_map_case"),
         pytest.param("/accounts/ACME/plan/", 7, id="plan_case"),
         pytest.param("/accounts/ACME/meetings/", 10, id="meetings_case"),
         pytest.param("/accounts/ACME/opportunities/", 10, id="opportunities_case"),
-        pytest.param("/home/", 9, id="home_case"),
+        pytest.param("/home/", 10, id="home_case"),
     ],
 )
 def test_a_large_account_is_served_in_a_fixed_number_of_queries(

@@ -21,24 +21,30 @@ from django.db import transaction
 from kam.core.audit import record_audit
 from kam.core.upserts import UpsertResult
 from kam.imports.checks import (
+    check_cases,
     check_contact_managers,
     check_emails,
     check_hierarchy,
     check_meetings,
     check_opportunities,
+    check_surveys,
+    check_touchpoints,
 )
 from kam.imports.kinds import ALL_KINDS
 from kam.imports.models import ImportRun
+from kam.incentives.actions import do_import_investments
 from kam.key_accounts.actions import (
     do_create_accounts_from_codes,
     do_import_accounts,
     do_import_contacts,
     do_import_products,
+    do_import_surveys,
     do_import_team_members,
 )
 from kam.key_accounts.models import Account
 from kam.opportunities.actions import do_import_opportunities
-from kam.touchpoints.actions import do_import_meetings
+from kam.service.actions import do_import_cases
+from kam.touchpoints.actions import do_import_meetings, do_import_touchpoints
 from kam.users.actions import do_import_users
 from kam.users.models import User
 from kam_engine.facts import FactsStore
@@ -60,7 +66,7 @@ StageCallback = Callable[[str, int, int], None]
 
 PROBLEM_LIMIT = 50
 
-_MASTER_WRITERS = {
+_MASTER_WRITERS: dict[str, Callable[..., UpsertResult]] = {
     "accounts": do_import_accounts,
     "contacts": do_import_contacts,
     "products": do_import_products,
@@ -68,7 +74,13 @@ _MASTER_WRITERS = {
     "team": do_import_team_members,
     "meetings": do_import_meetings,
     "opportunities": do_import_opportunities,
+    "touchpoints": do_import_touchpoints,
+    "cases": do_import_cases,
+    "surveys": do_import_surveys,
+    "investments": do_import_investments,
 }
+# Writers that name the file in what they record (the reason of an account's history rows).
+_NAMING_WRITERS = {"accounts", "surveys"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +140,12 @@ def _master_checks(kind: str, rows: list[dict[str, Any]], session: ImportSession
         problems += check_meetings(rows, name, columns, session.provided_fields)
     if kind == "opportunities":
         problems += check_opportunities(rows, name, columns, session.provided_fields)
+    if kind == "touchpoints":
+        problems += check_touchpoints(rows, name, columns, session.provided_fields)
+    if kind == "cases":
+        problems += check_cases(rows, name, columns, session.provided_fields)
+    if kind == "surveys":
+        problems += check_surveys(rows, name, columns, session.provided_fields)
     return sorted(problems, key=lambda problem: (problem.row or 0, problem.column or ""))
 
 
@@ -290,7 +308,8 @@ def _write_master(
     acting_user: User | None,
 ) -> dict[str, Any]:
     with transaction.atomic(durable=True):
-        result: UpsertResult = _MASTER_WRITERS[kind](rows, session.provided_fields, acting_user=acting_user)
+        named = {"file_name": path.name} if kind in _NAMING_WRITERS else {}
+        result: UpsertResult = _MASTER_WRITERS[kind](rows, session.provided_fields, acting_user=acting_user, **named)
         run = ImportRun.objects.create(
             kind=kind,
             file_name=path.name,
@@ -340,6 +359,12 @@ def _write_facts(
         if appended:
             store.delete_import(str(run.import_id))
         raise
+    if kind == "deliveries":
+        # Imported here: kam.kpis.actions reads the facts store through this module.
+        from kam.kpis.actions import do_raise_late_delivery_alerts
+
+        # The import is committed: alert the key accounts' teams of its late or incomplete deliveries.
+        do_raise_late_delivery_alerts(store, import_id=str(run.import_id), acting_user=acting_user)
     return {
         "created": result.inserted,
         "unchanged": result.skipped,

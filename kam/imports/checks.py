@@ -2,8 +2,8 @@
 
 The engine checks types, required values, keys and references; these add what only
 the application knows: e-mail syntax, a contact's manager within the same account,
-hierarchies that loop, and the people, contacts and product lines named in meetings
-and opportunities.
+hierarchies that loop, and the people, contacts and product lines named in meetings,
+opportunities and touchpoints.
 """
 
 from __future__ import annotations
@@ -199,3 +199,103 @@ def check_opportunities(
             lambda row, code: (row["account"], code) in contacts,
         )
     return problems
+
+
+def check_touchpoints(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """The contact of a touchpoint is a contact of the same account (stored)."""
+    if "contact" not in provided:
+        return []
+    contacts = _stored_contacts(rows)
+    return [
+        Problem(
+            file_name,
+            row["_row"],
+            _label(columns, "contact"),
+            ProblemCode.UNKNOWN_REFERENCE,
+            value=row["contact"],
+            params={"reference": "contact"},
+        )
+        for row in rows
+        if row.get("contact") and (row["account"], row["contact"]) not in contacts
+    ]
+
+
+def _before_opening(row: Row, file_name: str, columns: Mapping[str, str], name: str, reason: str) -> Problem:
+    return Problem(
+        file_name,
+        row["_row"],
+        _label(columns, name),
+        ProblemCode.INVALID,
+        value=str(row[name]),
+        params={"reason": reason},
+    )
+
+
+def check_cases(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """Stops not before the opening, resolved cases with a resolution time, contacts of the account."""
+    problems = []
+    closing = {"resolved", "closed"}
+    for row in rows:
+        opened = row["opened_at"]
+        if row.get("first_response_at") and row["first_response_at"] < opened:
+            reason = _("the first response is before the case was opened")
+            problems.append(_before_opening(row, file_name, columns, "first_response_at", reason))
+        if row.get("resolved_at") and row["resolved_at"] < opened:
+            reason = _("the case is resolved before it was opened")
+            problems.append(_before_opening(row, file_name, columns, "resolved_at", reason))
+        if row.get("due_at") and row["due_at"] < opened:
+            reason = _("the case is due before it was opened")
+            problems.append(_before_opening(row, file_name, columns, "due_at", reason))
+        if "status" in provided and row.get("status") in closing and not row.get("resolved_at"):
+            problems.append(Problem(file_name, row["_row"], _label(columns, "resolved_at"), ProblemCode.REQUIRED))
+        if row.get("status") and row["status"] not in closing and row.get("resolved_at"):
+            problems.append(
+                Problem(
+                    file_name,
+                    row["_row"],
+                    _label(columns, "status"),
+                    ProblemCode.INVALID,
+                    value=str(row["status"]),
+                    params={"reason": _("a case with a resolution time is resolved or closed")},
+                )
+            )
+    if "contact" in provided:
+        contacts = _stored_contacts(rows)
+        problems += [
+            Problem(
+                file_name,
+                row["_row"],
+                _label(columns, "contact"),
+                ProblemCode.UNKNOWN_REFERENCE,
+                value=row["contact"],
+                params={"reference": "contact"},
+            )
+            for row in rows
+            if row.get("contact") and (row["account"], row["contact"]) not in contacts
+        ]
+    return problems
+
+
+def check_surveys(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """The contact who answered a survey is a contact of the same account (stored)."""
+    if "contact" not in provided:
+        return []
+    contacts = _stored_contacts(rows)
+    return [
+        Problem(
+            file_name,
+            row["_row"],
+            _label(columns, "contact"),
+            ProblemCode.UNKNOWN_REFERENCE,
+            value=row["contact"],
+            params={"reference": "contact"},
+        )
+        for row in rows
+        if row.get("contact") and (row["account"], row["contact"]) not in contacts
+    ]

@@ -19,7 +19,8 @@ from kam.key_accounts.choices import (
     Tier,
 )
 from kam.opportunities.choices import Stage
-from kam.touchpoints.choices import GoalMet, MeetingObjective
+from kam.service.choices import CaseStatus, CaseType, Priority
+from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
 from kam.users.choices import Department, Role
 from kam_engine.schemas import FACT_KINDS
 from kam_engine.specs import FieldSpec, FieldType, KindSpec
@@ -147,8 +148,88 @@ OPPORTUNITIES = KindSpec(
         FieldSpec("buying_influences"),
     ),
 )
+TOUCHPOINTS = KindSpec(
+    kind="touchpoints",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("happened_at", FieldType.DATETIME, required=True),
+        FieldSpec("user", required=True, reference="user"),
+        FieldSpec("department", CHOICE, required=True, choices=tuple(Department.values)),
+        FieldSpec("channel", CHOICE, required=True, choices=tuple(Channel.values)),
+        FieldSpec("type", CHOICE, required=True, choices=tuple(TouchpointType.values)),
+        FieldSpec("summary", required=True),
+        FieldSpec("sentiment", CHOICE, choices=tuple(Sentiment.values)),
+        FieldSpec("contact"),
+    ),
+)
+
+CASES = KindSpec(
+    kind="cases",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("type", CHOICE, required=True, choices=tuple(CaseType.values)),
+        FieldSpec("subject", required=True),
+        FieldSpec("description"),
+        FieldSpec("opened_at", FieldType.DATETIME, required=True),
+        FieldSpec("first_response_at", FieldType.DATETIME),
+        FieldSpec("resolved_at", FieldType.DATETIME),
+        FieldSpec("due_at", FieldType.DATETIME),
+        FieldSpec("status", CHOICE, choices=tuple(CaseStatus.values)),
+        FieldSpec("priority", CHOICE, choices=tuple(Priority.values)),
+        FieldSpec("owner", reference="user"),
+        FieldSpec("department", CHOICE, choices=tuple(Department.values)),
+        FieldSpec("contact"),
+        FieldSpec("reference"),
+    ),
+)
+
+SURVEYS = KindSpec(
+    kind="surveys",
+    key=("account", "code"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("code", required=True),
+        FieldSpec("answered_on", FieldType.DATE, required=True),
+        FieldSpec("satisfaction", FieldType.INTEGER, required=True, minimum=1, maximum=10),
+        FieldSpec("nps", FieldType.INTEGER, minimum=0, maximum=10),
+        FieldSpec("contact"),
+        FieldSpec("comment"),
+    ),
+)
+
+INVESTMENTS = KindSpec(
+    kind="investments",
+    key=("account", "month"),
+    fields=(
+        FieldSpec("account", required=True, reference="account"),
+        FieldSpec("month", FieldType.DATE, required=True),
+        FieldSpec("kam_hours", FieldType.DECIMAL, minimum=0),
+        FieldSpec("team_hours", FieldType.DECIMAL, minimum=0),
+        FieldSpec("hourly_rate", FieldType.DECIMAL, minimum=0),
+        FieldSpec("special_costs", FieldType.DECIMAL, minimum=0),
+        FieldSpec("note"),
+    ),
+)
+
 
 MASTER_KINDS: dict[str, KindSpec] = {
-    spec.kind: spec for spec in (ACCOUNTS, CONTACTS, PRODUCTS, USERS, TEAM, MEETINGS, OPPORTUNITIES)
+    spec.kind: spec
+    for spec in (
+        ACCOUNTS,
+        CONTACTS,
+        PRODUCTS,
+        USERS,
+        TEAM,
+        MEETINGS,
+        OPPORTUNITIES,
+        TOUCHPOINTS,
+        CASES,
+        SURVEYS,
+        INVESTMENTS,
+    )
 }
 ALL_KINDS: dict[str, KindSpec] = {**MASTER_KINDS, **FACT_KINDS}

@@ -39,6 +39,8 @@ def _reason(problem: Problem) -> str:
         return _("%(value)r is not a whole number") % params
     if code is ProblemCode.NOT_A_DATE:
         return _("%(value)r is not a date (ISO YYYY-MM-DD, or set date_format in the mapping)") % params
+    if code is ProblemCode.NOT_A_DATETIME:
+        return _("%(value)r is not a date and time (YYYY-MM-DD HH:MM, or set datetime_format in the mapping)") % params
     if code is ProblemCode.NOT_A_BOOLEAN:
         return _("%(value)r is not yes/no (use true/false, yes/no, sí/no or 1/0)") % params
     if code is ProblemCode.NOT_A_CHOICE:

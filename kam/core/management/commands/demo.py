@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from kam.imports.actions import do_import_file
 from kam.imports.console import outcome_as_dict, print_outcome, progress_bar
 from kam.imports.messages import describe_problem
+from kam.incentives.demo import set_up_incentives
+from kam.scorecards.actions import backfill_kpi_history
+from kam.service.demo import set_up_service_levels
 from kam.users.actions import do_set_shared_password
 from kam.users.models import User
 from kam_engine.demo_company import SIZES, write_demo_company
@@ -41,7 +44,9 @@ class Command(BaseCommand):
             self.stdout.write(_("Writing the demo company's files to %(folder)s …") % {"folder": folder})
         files = write_demo_company(folder, size=options["size"], seed=options["seed"])
         outcomes = []
-        for kind, path in [*files.imports(), ("team", files.team)]:
+        for kind, path in [*files.imports(), ("team", files.team), ("cases", files.cases)]:
+            if kind == "cases":
+                set_up_service_levels()
             with ExitStack() as stack:
                 outcome = do_import_file(kind, path, acting_user=None, progress=progress_bar(stack, path.name))
             if not outcome.is_valid:
@@ -65,6 +70,15 @@ class Command(BaseCommand):
             call_command("select", json=True, stdout=io.StringIO())
             if not options["json"]:
                 self.stdout.write(_("Proposed a key-account portfolio: review it on the selection page."))
+            # A short KPI history for the scorecards' lines: the eight Mondays before the last day
+            # (KPI rows only; each reads the latest analysis up to its date).
+            backfill_kpi_history(files.last_day)
+            # The service-level scorecard of the same day (and its late-delivery and decline alerts).
+            call_command("snapshot", date=files.last_day, json=True, stdout=io.StringIO())
+            # The KAM programme: key accounts, an approved incentive plan and what the accounts cost.
+            quarter = set_up_incentives(files.last_day)
+            if not options["json"]:
+                self.stdout.write(_("Try `kam incentives --period %(period)s`.") % {"period": quarter.label})
         if options["json"]:
             self.stdout.write(
                 json.dumps([outcome_as_dict(outcome) for outcome in outcomes], indent=2, ensure_ascii=False)

@@ -306,12 +306,64 @@
     });
   }
 
-  var DRAW = { pareto: pareto, whale: whale, shapiro: shapiro, costs: costs, monthly: monthly, matrix: matrix };
+  // One account's service-level shares (0–1) by snapshot date: a line per figure.
+  function trend(element, data) {
+    var traces = data.series.map(function (series) {
+      return {
+        type: "scatter", mode: "lines+markers", name: escapeText(series.name), x: data.dates, y: series.values,
+        connectgaps: false, hovertemplate: "%{x}: %{y:.1%}<extra>%{fullData.name}</extra>",
+      };
+    });
+    Plotly.newPlot(element, traces, layout(data, {
+      margin: { l: 56, r: 8, t: 8, b: 48 },
+      xaxis: axis("", { type: "date" }),
+      yaxis: axis(data.axis, { tickformat: ".0%", range: [0, 1.05] }),
+      showlegend: true, legend: { orientation: "h" },
+    }), CONFIG);
+  }
+
+  // One KPI of a scorecard by snapshot date (kam.scorecards): its line, and the target dashed.
+  function kpiseries(element, data) {
+    var traces = [{
+      type: "scatter", mode: "lines+markers", name: escapeText(data.name), x: data.dates, y: data.values,
+      connectgaps: false, line: { color: PRIMARY, width: 2 },
+      hovertemplate: "%{x}: %{y:" + data.format + "}<extra></extra>",
+    }];
+    var shapes = [];
+    if (data.target !== null && data.target !== undefined) {
+      shapes.push(dashedLine({ xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target }));
+    }
+    Plotly.newPlot(element, traces, layout(data, {
+      margin: { l: 48, r: 8, t: 8, b: 32 },
+      xaxis: axis("", { type: "date" }),
+      yaxis: axis("", { tickformat: data.format }),
+      shapes: shapes,
+    }), CONFIG);
+  }
+
+  // The relationship health's components (kam.scorecards): points each one gives, as bars.
+  function contributions(element, data) {
+    Plotly.newPlot(element, [{
+      type: "bar", orientation: "h", x: data.values, y: data.labels.map(escapeText), marker: { color: PRIMARY },
+      texttemplate: "%{x:.1f}", textposition: "auto", cliponaxis: false,
+      hovertemplate: "%{y}: %{x:.1f}<extra></extra>",
+    }], layout(data, {
+      margin: { l: 8, r: 16, t: 8, b: 36 },
+      xaxis: axis(data.axis, { tickformat: ".0f", rangemode: "tozero" }),
+      yaxis: axis("", { gridcolor: "rgba(0,0,0,0)", autorange: "reversed" }),
+      bargap: 0.35,
+    }), CONFIG);
+  }
+
+  var DRAW = { pareto: pareto, whale: whale, shapiro: shapiro, costs: costs, monthly: monthly, matrix: matrix, trend: trend,
+    kpiseries: kpiseries, contributions: contributions };
 
   function hasData(kind, data) {
     if (kind === "shapiro" || kind === "matrix") { return data.groups && data.groups.length > 0; }
     if (kind === "costs") { return data.values && data.values.length > 0; }
     if (kind === "monthly") { return data.months && data.months.length > 0; }
+    if (kind === "trend" || kind === "kpiseries") { return data.dates && data.dates.length > 0; }
+    if (kind === "contributions") { return data.values && data.values.length > 0; }
     return data.points && data.points.length > 0;
   }
 

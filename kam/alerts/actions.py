@@ -10,7 +10,8 @@ twice (an import run again, a nightly job run twice) gives no second alert.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,17 +24,30 @@ from django.utils.translation import gettext as _
 from kam.alerts.choices import AlertKind, AlertStatus, Severity
 from kam.alerts.models import Alert, AlertNotice
 from kam.alerts.queries import can_act_on_alerts
-from kam.core.audit import record_audit
-from kam.key_accounts.models import Account
+from kam.core.audit import build_audit_record, record_audit
+from kam.core.models import AuditRecord
+from kam.key_accounts.models import Account, AccountTeamMember
 from kam.users.models import User
 
 
 def alert_recipients(account: Account) -> list[User]:
     """Who is told of an account's alerts: its KAM and its active team members."""
-    people = {member.user for member in account.team.select_related("user") if member.user.is_active}
-    if account.owner_id is not None and account.owner is not None and account.owner.is_active:
-        people.add(account.owner)
-    return sorted(people, key=lambda person: person.pk)
+    return _recipients_by_account([account])[account.pk]
+
+
+def _recipients_by_account(accounts: Sequence[Account]) -> dict[int, list[User]]:
+    """The KAM and active team members of each account, in two queries for any number of accounts."""
+    ids = {account.pk for account in accounts}
+    people: dict[int, dict[int, User]] = {pk: {} for pk in ids}
+    for member in AccountTeamMember.objects.filter(account_id__in=ids, user__is_active=True).select_related("user"):
+        people[member.account_id][member.user.pk] = member.user
+    owner_ids = {account.owner_id for account in accounts if account.owner_id is not None}
+    owners = User.objects.in_bulk(owner_ids) if owner_ids else {}
+    for account in accounts:
+        owner = owners.get(account.owner_id) if account.owner_id is not None else None
+        if owner is not None and owner.is_active:
+            people[account.pk][owner.pk] = owner
+    return {pk: sorted(found.values(), key=lambda person: person.pk) for pk, found in people.items()}
 
 
 def _mail(alert: Alert, recipients: Iterable[User]) -> None:
@@ -43,6 +57,20 @@ def _mail(alert: Alert, recipients: Iterable[User]) -> None:
     messages = [(subject, body, None, [person.email]) for person in recipients if person.email]
     if messages:
         send_mass_mail(messages, fail_silently=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """One event to alert on (see :func:`raise_alert` for the meaning of each field)."""
+
+    account: Account
+    kind: AlertKind | str
+    event_key: str
+    title: str
+    detail: str = ""
+    severity: Severity | str = Severity.WARNING
+    link: str = ""
+    occurred_at: dt.datetime | None = None
 
 
 @transaction.atomic
@@ -64,39 +92,91 @@ def raise_alert(
     person who recorded the event (``acting_user``) is not notified of it. E-mails are sent
     after the surrounding transaction commits, so a rolled-back event sends none.
     """
-    if Alert.objects.filter(event_key=event_key).exists():
-        return None
+    event = AlertEvent(account, kind, event_key, title, detail, severity, link, occurred_at)
+    raised = raise_alerts([event], acting_user=acting_user)
+    return raised[0] if raised else None
+
+
+_KEY_CHUNK = 900  # event keys per query: below every database's limit of bound parameters
+
+
+@transaction.atomic
+def raise_alerts(events: Sequence[AlertEvent], *, acting_user: User | None = None) -> list[Alert]:
+    """Raise the alerts of many events at once, by the rules of :func:`raise_alert`.
+
+    For the jobs that find events in bulk (the nightly snapshot, imports): a fixed number of
+    queries whatever the number of events. Events whose key already has an alert, and
+    repeats of a key within ``events``, raise nothing. Returns the alerts raised.
+    """
+    wanted: dict[str, AlertEvent] = {}
+    for event in events:
+        wanted.setdefault(event.event_key, event)
+    keys = list(wanted)
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        for known in Alert.objects.filter(event_key__in=chunk).values_list("event_key", flat=True):
+            del wanted[known]
+    if not wanted:
+        return []
+    now = timezone.now()
+    alerts = [
+        Alert(
+            account=event.account,
+            kind=event.kind,
+            severity=event.severity,
+            event_key=event.event_key,
+            title=event.title[:300],
+            detail=event.detail,
+            link=event.link,
+            occurred_at=event.occurred_at or now,
+        )
+        for event in wanted.values()
+    ]
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(
-                account=account,
-                kind=kind,
-                severity=severity,
-                event_key=event_key,
-                title=title[:300],
-                detail=detail,
-                link=link,
-                occurred_at=occurred_at or timezone.now(),
+            Alert.objects.bulk_create(alerts, batch_size=500)
+    except IntegrityError:  # one of them was raised at the same moment by another process: go one by one
+        raised = []
+        for alert in alerts:
+            try:
+                with transaction.atomic():
+                    alert.save(force_insert=True)
+            except IntegrityError:
+                continue
+            raised.append(alert)
+        alerts = raised
+    recipients_of = _recipients_by_account(list({alert.account.pk: alert.account for alert in alerts}.values()))
+    notices: list[AlertNotice] = []
+    audits = []
+    told: list[tuple[Alert, list[User]]] = []
+    for alert in alerts:
+        recipients = [
+            person for person in recipients_of[alert.account.pk] if acting_user is None or person.pk != acting_user.pk
+        ]
+        notices += [AlertNotice(alert=alert, recipient=person, emailed=bool(person.email)) for person in recipients]
+        audits.append(
+            build_audit_record(
+                actor=acting_user,
+                action="alert.raise",
+                instance=alert,
+                changes={
+                    "kind": [None, str(alert.kind)],
+                    "severity": [None, str(alert.severity)],
+                    "event_key": [None, alert.event_key],
+                    "recipients": [None, [person.pk for person in recipients]],
+                },
             )
-    except IntegrityError:  # raised at the same moment by another process
-        return None
-    recipients = [person for person in alert_recipients(account) if acting_user is None or person.pk != acting_user.pk]
-    AlertNotice.objects.bulk_create(
-        [AlertNotice(alert=alert, recipient=person, emailed=bool(person.email)) for person in recipients]
-    )
-    record_audit(
-        actor=acting_user,
-        action="alert.raise",
-        instance=alert,
-        changes={
-            "kind": [None, str(kind)],
-            "severity": [None, str(severity)],
-            "event_key": [None, event_key],
-            "recipients": [None, [person.pk for person in recipients]],
-        },
-    )
-    transaction.on_commit(lambda: _mail(alert, recipients))
-    return alert
+        )
+        told.append((alert, recipients))
+    AlertNotice.objects.bulk_create(notices, batch_size=1000)
+    AuditRecord.objects.bulk_create(audits, batch_size=1000)
+
+    def mail_all() -> None:
+        for alert, recipients in told:
+            _mail(alert, recipients)
+
+    transaction.on_commit(mail_all)
+    return alerts
 
 
 # --- dealing with an alert ----------------------------------------------------------------

@@ -19,10 +19,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from kam.alerts.actions import raise_alert
+from kam.alerts.actions import AlertEvent, raise_alerts
 from kam.alerts.choices import AlertKind, Severity
 from kam.alerts.models import Alert
 from kam.core.audit import record_audit
+from kam.core.snapshots import insert_rows
 from kam.imports.actions import facts_store
 from kam.key_accounts.models import Account
 from kam.kpis.choices import ScorecardGroup
@@ -159,10 +160,10 @@ def _raise_churn_alerts(portfolio: PortfolioAnalysis, *, acting_user: User | Non
         .order_by("account__code")
     )
     date = formats.date_format(portfolio.as_of, "SHORT_DATE_FORMAT")
-    raised = 0
+    events = []
     for row in declining:
         alive = row.probability_alive or 0.0
-        alert = raise_alert(
+        event = AlertEvent(
             account=row.account,
             kind=AlertKind.PURCHASE_DECLINE,
             event_key=f"account:{row.account.pk}:churn:{portfolio.as_of:%Y-%m}",
@@ -181,10 +182,9 @@ def _raise_churn_alerts(portfolio: PortfolioAnalysis, *, acting_user: User | Non
             },
             severity=Severity.CRITICAL if alive < CHURN_CRITICAL_BELOW else Severity.WARNING,
             link=reverse("key_accounts:account_detail", kwargs={"code": row.account.code}),
-            acting_user=acting_user,
         )
-        raised += alert is not None
-    return raised
+        events.append(event)
+    return len(raise_alerts(events, acting_user=acting_user))
 
 
 @transaction.atomic(durable=True)
@@ -314,7 +314,7 @@ def _raise_late_delivery_alerts(deliveries: list[LateDelivery], *, acting_user: 
         "late": _("Late delivery: %(delivery)s, promised for %(date)s"),
         "not_in_full": _("Incomplete delivery: %(delivery)s of %(date)s"),
     }
-    raised = 0
+    events = []
     for delivery in deliveries:
         account = key_accounts.get(delivery.account)
         if account is None:
@@ -330,17 +330,17 @@ def _raise_late_delivery_alerts(deliveries: list[LateDelivery], *, acting_user: 
         )
         if delivery.delivered_date is not None and delivery.in_full is False:
             detail = f"{detail} {_('Not in full.')}"
-        alert = raise_alert(
-            account=account,
-            kind=AlertKind.LATE_DELIVERY,
-            event_key=f"delivery:{delivery.delivery}:late",
-            title=titles[delivery.reason] % values,
-            detail=detail,
-            link=_delivery_link(account.code),
-            acting_user=acting_user,
+        events.append(
+            AlertEvent(
+                account=account,
+                kind=AlertKind.LATE_DELIVERY,
+                event_key=f"delivery:{delivery.delivery}:late",
+                title=titles[delivery.reason] % values,
+                detail=detail,
+                link=_delivery_link(account.code),
+            )
         )
-        raised += alert is not None
-    return raised
+    return len(raise_alerts(events, acting_user=acting_user))
 
 
 def do_raise_late_delivery_alerts(
@@ -369,10 +369,10 @@ def _raise_decline_alerts(as_of: dt.date, *, acting_user: User | None) -> int:
         .select_related("account")
         .order_by("account__code")
     )
-    raised = 0
+    events = []
     for row in declining:
         growth = row.growth_yoy or 0.0
-        alert = raise_alert(
+        event = AlertEvent(
             account=row.account,
             kind=AlertKind.PURCHASE_DECLINE,
             event_key=f"account:{row.account.pk}:decline:{analysis.as_of:%Y-%m}",
@@ -380,10 +380,9 @@ def _raise_decline_alerts(as_of: dt.date, *, acting_user: User | None) -> int:
             detail=_("The analysis of %(date)s shows revenue growth of %(growth)s against the year before.")
             % {"date": formats.date_format(analysis.as_of, "SHORT_DATE_FORMAT"), "growth": percent(growth)},
             link=reverse("key_accounts:account_detail", kwargs={"code": row.account.code}),
-            acting_user=acting_user,
         )
-        raised += alert is not None
-    return raised
+        events.append(event)
+    return len(raise_alerts(events, acting_user=acting_user))
 
 
 def _snapshot_rows(scorecard: ServiceScorecard, accounts: dict[str, int]) -> list[ServiceLevelSnapshot]:
@@ -451,7 +450,9 @@ def do_take_snapshot(as_of: dt.date, *, acting_user: User | None = None) -> Snap
         )
         replaced = ServiceLevelSnapshot.objects.filter(as_of=as_of).delete()[0] > 0
         rows = _snapshot_rows(scorecard, dict(Account.objects.values_list("code", "pk")))
-        ServiceLevelSnapshot.objects.bulk_create(rows, batch_size=2000)
+        groups = [row for row in rows if row.group != ScorecardGroup.ACCOUNT]
+        ServiceLevelSnapshot.objects.bulk_create(groups)  # the audit record below points at the "all" row
+        insert_rows([row for row in rows if row.group == ScorecardGroup.ACCOUNT])
         # The day's KPIs and relationship health (kam.scorecards) read the service-level rows just written.
         do_record_kpi_snapshots(as_of, acting_user=acting_user)
         raised = Counter(Alert.objects.filter(pk__gt=first_alert).values_list("kind", flat=True))

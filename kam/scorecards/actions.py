@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
+from kam.core.snapshots import insert_rows
 from kam.scorecards.choices import HEALTH_BANDS, REQUIRED_BUYING_ROLES, RETAINED_WITHIN_DAYS, KpiKey, KpiScope
 from kam.scorecards.models import KpiSnapshot, PhaseKpi
 from kam.scorecards.queries import SnapshotInputs, snapshot_inputs
@@ -278,7 +279,7 @@ def do_record_kpi_snapshots(as_of: dt.date, *, acting_user: User | None = None) 
         )
         replaced = KpiSnapshot.objects.filter(as_of=as_of).delete()[0] > 0
         KpiSnapshot.objects.bulk_create([portfolio, *group_rows], batch_size=2000)
-        KpiSnapshot.objects.bulk_create(rows, batch_size=2000)
+        insert_rows(rows)
         record_audit(
             actor=acting_user,
             action="kpi_snapshot.replace" if replaced else "kpi_snapshot.create",

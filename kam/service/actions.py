@@ -29,9 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.alerts.actions import raise_alert
+from kam.alerts.actions import AlertEvent, raise_alert, raise_alerts
 from kam.alerts.choices import AlertKind, Severity
-from kam.alerts.models import Alert
 from kam.core.audit import diff_snapshots, record_audit, snapshot_fields
 from kam.core.upserts import UpsertResult, index_by, upsert_objects
 from kam.key_accounts.models import Account, Contact
@@ -315,7 +314,7 @@ def _audit(case: ServiceCase, before: Mapping[str, Any] | None, action: str, act
 
 
 def _locked(case: ServiceCase) -> ServiceCase:
-    return ServiceCase.objects.select_for_update().select_related("account", "calendar").get(pk=case.pk)
+    return ServiceCase.objects.select_for_update(of=("self",)).select_related("account", "calendar").get(pk=case.pk)
 
 
 # --- actions on one case --------------------------------------------------------------------
@@ -539,14 +538,6 @@ def _hours(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def _existing_alerts(keys: Iterable[str]) -> set[str]:
-    keys = list(keys)
-    found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        found.update(Alert.objects.filter(event_key__in=keys[start : start + 900]).values_list("event_key", flat=True))
-    return found
-
-
 _EVALUATED = (
     "pk", "account_id", "opened_at", "first_response_at", "resolved_at", "due_at", "response_target_hours",
     "resolution_target_hours", "at_risk_share", "clock", "calendar__code", "response_state", "resolution_state",
@@ -615,15 +606,9 @@ def do_evaluate_open_cases(*, now: dt.datetime | None = None) -> EvaluationResul
         alert = _clock_alert(case, case.account, clock, state)
         if alert is not None:
             wanted.append(alert)
-    known = _existing_alerts(alert["event_key"] for alert in wanted)
-    at_risk = breached = 0
-    for alert in wanted:
-        if alert["event_key"] in known or raise_alert(**alert, acting_user=None) is None:
-            continue
-        if alert["kind"] == AlertKind.SLA_AT_RISK:
-            at_risk += 1
-        else:
-            breached += 1
+    raised = raise_alerts([AlertEvent(**alert) for alert in wanted])
+    at_risk = sum(alert.kind == AlertKind.SLA_AT_RISK for alert in raised)
+    breached = len(raised) - at_risk
     return EvaluationResult(evaluated=len(rows), newly_at_risk=at_risk, newly_breached=breached)
 
 
@@ -781,10 +766,7 @@ def _raise_import_alerts(cases: Iterable[ServiceCase], accounts: Mapping[int, Ac
             alert = _clock_alert(case, account, clock, getattr(case, f"{clock}_state"))
             if alert is not None:
                 wanted.append(alert)
-    known = _existing_alerts(alert["event_key"] for alert in wanted)
-    for alert in wanted:
-        if alert["event_key"] not in known:
-            raise_alert(**alert, acting_user=None)
+    raise_alerts([AlertEvent(**alert) for alert in wanted])
 
 
 # --- service-level policies and working calendars ------------------------------------------

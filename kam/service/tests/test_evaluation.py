@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from kam.alerts.models import Alert
 from kam.key_accounts.models import Account
@@ -65,3 +69,20 @@ def test_an_earlier_moment_does_not_take_a_breached_clock_back(accounts: dict[st
     assert earlier == EvaluationResult(evaluated=1, newly_at_risk=0, newly_breached=0)
     case.refresh_from_db()
     assert (case.response_state, case.resolution_state) == ("breached", "running")
+
+
+def test_kam_clocks_measures_the_open_cases_now_and_alerts_once(accounts: dict[str, Account], kam_alice: User) -> None:
+    with time_machine.travel(FRIDAY_4PM, tick=False):
+        do_open_case(accounts["ACME"], case_details(), acting_user=kam_alice)
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        with time_machine.travel(madrid(2026, 1, 5, 11, 30), tick=False):
+            call_command("clocks", json=True, stdout=out)
+        outputs.append(json.loads(out.getvalue()))
+
+    assert outputs == [
+        {"evaluated": 1, "newly_at_risk": 0, "newly_breached": 1},
+        {"evaluated": 1, "newly_at_risk": 0, "newly_breached": 0},
+    ]
+    assert Alert.objects.filter(kind="sla_breach").count() == 1

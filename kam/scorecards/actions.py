@@ -320,13 +320,3 @@ def do_update_phase_kpi(
     if changes:
         record_audit(actor=acting_user, action="phase_kpi.update", instance=phase_kpi, changes=changes)
     return phase_kpi
-
-
-@transaction.atomic(durable=True)
-def backfill_kpi_history(last_day: dt.date, *, weeks: int = 8, acting_user: User | None = None) -> list[dt.date]:
-    """Record the KPI snapshots of the ``weeks`` Mondays before ``last_day`` (the demo's short history)."""
-    last_monday = last_day - dt.timedelta(days=last_day.weekday() or 7)
-    dates = [last_monday - dt.timedelta(weeks=week) for week in reversed(range(weeks))]
-    for as_of in dates:
-        do_record_kpi_snapshots(as_of, acting_user=acting_user)
-    return dates

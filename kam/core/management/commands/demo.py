@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from contextlib import ExitStack
@@ -15,7 +16,6 @@ from kam.imports.actions import do_import_file
 from kam.imports.console import outcome_as_dict, print_outcome, progress_bar
 from kam.imports.messages import describe_problem
 from kam.incentives.demo import set_up_incentives
-from kam.scorecards.actions import backfill_kpi_history
 from kam.service.demo import set_up_service_levels
 from kam.users.actions import do_set_shared_password
 from kam.users.models import User
@@ -23,6 +23,20 @@ from kam_engine.demo_company import SIZES, write_demo_company
 
 DEMO_PASSWORD = "openkam-demo"  # noqa: S105 - printed on the console on purpose: it is the demo's login
 DEMO_LOGINS = ("director", "admin")
+
+
+HISTORY_MONTHS = 5
+
+
+def _month_ends_before(day: dt.date, count: int) -> list[dt.date]:
+    """The last days of the ``count`` months before ``day``'s month, oldest first."""
+    ends = []
+    first = day.replace(day=1)
+    for _month in range(count):
+        end = first - dt.timedelta(days=1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return list(reversed(ends))
 
 
 class Command(BaseCommand):
@@ -70,11 +84,17 @@ class Command(BaseCommand):
             call_command("select", json=True, stdout=io.StringIO())
             if not options["json"]:
                 self.stdout.write(_("Proposed a key-account portfolio: review it on the selection page."))
-            # A short KPI history for the scorecards' lines: the eight Mondays before the last day
-            # (KPI rows only; each reads the latest analysis up to its date).
-            backfill_kpi_history(files.last_day)
-            # The service-level scorecard of the same day (and its late-delivery and decline alerts).
+            # A history for the scorecards' lines, as if the nightly jobs had run: the analysis and
+            # the snapshot of each of the five month ends before the last day, then the last day's.
+            for month_end in _month_ends_before(files.last_day, HISTORY_MONTHS):
+                call_command("analyze", as_of=month_end, json=True, stdout=io.StringIO())
+                call_command("snapshot", date=month_end, json=True, stdout=io.StringIO())
             call_command("snapshot", date=files.last_day, json=True, stdout=io.StringIO())
+            if not options["json"]:
+                self.stdout.write(
+                    _("Recorded %(months)d months of analyses, service levels and KPI snapshots.")
+                    % {"months": HISTORY_MONTHS + 1}
+                )
             # The KAM programme: key accounts, an approved incentive plan and what the accounts cost.
             quarter = set_up_incentives(files.last_day)
             if not options["json"]:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.audit import build_audit_record, record_audit, snapshot_fields
 from kam.core.models import AuditRecord
 from kam.core.upserts import UpsertResult, index_by, upsert_objects
 from kam.users.choices import Department, Role
-from kam.users.models import User
+from kam.users.models import ApiToken, User
 
 _AUDITED_FIELDS = ("username", "first_name", "last_name", "email", "role", "department", "is_staff", "is_superuser")
 
@@ -119,3 +124,85 @@ def do_set_shared_password(users: Iterable[User], password: str, *, acting_user:
         for user in changed
     )
     return len(changed)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "okam_"  # noqa: S105  # a marker that makes leaked tokens easy to spot, not a secret
+# How many characters of the secret are kept in clear to tell tokens apart ("okam_" and 7 more).
+_SHOWN_PREFIX = 12
+# Recording every use would write on every API call; once a minute says enough about "last used".
+_USE_GRANULARITY = dt.timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A token we cannot create or revoke; the message names the field and says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedToken:
+    """A token just made, with its secret in clear: the only time anyone sees it."""
+
+    token: ApiToken
+    plaintext: str
+
+
+def hash_token_secret(plaintext: str) -> str:
+    """The SHA-256 hex digest under which a token's secret is stored (see ``ApiToken``)."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+@transaction.atomic(durable=True)
+def do_create_token(user: User, name: str, *, acting_user: User | None) -> CreatedToken:
+    """Make an API token for ``user``; the plaintext secret is returned here and never again.
+
+    People make tokens for themselves; administrators (and the command line, ``acting_user``
+    None) for anyone.
+    """
+    if acting_user is not None and acting_user.pk != user.pk and not acting_user.is_superuser:
+        raise PermissionDenied(_("Only administrators may make API tokens for someone else."))
+    name = name.strip()
+    if not name:
+        raise TokenError(_("Name: say what the token is for."))
+    if len(name) > 100:
+        raise TokenError(_("Name: use at most 100 characters."))
+    if not user.is_active:
+        raise TokenError(_("User: %(user)s is inactive.") % {"user": user})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=plaintext[:_SHOWN_PREFIX], secret_hash=hash_token_secret(plaintext)
+    )
+    record_audit(
+        actor=acting_user,
+        action="api_token.create",
+        instance=token,
+        changes={"user": [None, user.pk], "name": [None, name], "prefix": [None, token.prefix]},
+    )
+    return CreatedToken(token=token, plaintext=plaintext)
+
+
+@transaction.atomic(durable=True)
+def do_revoke_token(token: ApiToken, *, acting_user: User | None) -> ApiToken:
+    """Revoke a token: from now on it opens nothing (401). A revoked token stays listed, greyed."""
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if acting_user is not None and acting_user.pk != token.user_id and not acting_user.is_superuser:
+        raise PermissionDenied(_("Only the token's owner or an administrator may revoke it."))
+    if token.revoked_at is not None:
+        raise TokenError(_("This token is already revoked."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    record_audit(
+        actor=acting_user,
+        action="api_token.revoke",
+        instance=token,
+        changes={"revoked_at": [None, str(token.revoked_at)]},
+    )
+    return token
+
+
+def do_record_token_use(token: ApiToken, *, now: dt.datetime | None = None) -> None:
+    """Note when the token was last used (at most once a minute; not audited: it changes no data)."""
+    now = now or timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= _USE_GRANULARITY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

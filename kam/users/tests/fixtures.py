@@ -15,12 +15,14 @@ Personas have no usable password; tests log in with ``client.force_login``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from kam.key_accounts.actions import do_add_team_member
 from kam.key_accounts.choices import TeamRole
 from kam.key_accounts.models import Account
-from kam.users.actions import do_create_user
+from kam.users.actions import do_create_token, do_create_user
 from kam.users.choices import Department, Role
 from kam.users.models import User
 
@@ -83,3 +85,14 @@ def outsider_olga(db: None) -> User:
     return do_create_user(
         "olga", None, role=Role.KEY_ACCOUNT_MANAGER, first_name="Olga", last_name="Ortiz", acting_user=None
     )
+
+
+@pytest.fixture
+def api_headers(db: None) -> Callable[[User], dict[str, str]]:
+    """``api_headers(user)``: the headers of a REST API call made with a new token of ``user``."""
+
+    def make(user: User) -> dict[str, str]:
+        created = do_create_token(user, "tests", acting_user=None)
+        return {"Authorization": f"Bearer {created.plaintext}"}
+
+    return make

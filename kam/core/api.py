@@ -1,0 +1,186 @@
+"""The REST API's shared machinery: page-number pagination, ordering and the error responses.
+
+Every error the API returns is JSON ``{"detail": "<a sentence>"}`` with a 4xx status; validation
+errors (422) add ``"errors": [{"field": …, "message": …}]`` naming each field that is wrong.
+The actions' own errors (``TouchpointError``, ``CaseError``…) are validation errors too: they are
+mapped to 422 in ``install_error_handlers``, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PaginationBase
+
+from kam.users.models import User
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class ErrorOut(Schema):
+    """An error: ``detail`` says what is wrong in a sentence, in the caller's language."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    """What is wrong with one field of the request."""
+
+    field: str
+    message: str
+
+
+class ValidationErrorOut(Schema):
+    """A request we cannot accept (422): a sentence, and what is wrong with each field."""
+
+    detail: str
+    errors: list[FieldErrorOut] = []
+
+
+# The error responses every operation may give, for the OpenAPI schema.
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 403: ErrorOut}
+
+
+class PageNumberPagination(PaginationBase):
+    """``?page=N&limit=M`` (limit 1–200, 50 by default) → ``{count, next, previous, results}``.
+
+    ``next`` and ``previous`` are the full URLs of the neighbouring pages (None at the ends); a
+    page past the end has no results.
+    """
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, description="The page, from 1.")
+        limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Results per page, up to 200.")
+
+    class Output(Schema):
+        count: int
+        next: str | None
+        previous: str | None
+        results: list[Any]
+
+    items_attribute = "results"
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        page: int = pagination.page
+        limit: int = pagination.limit
+        count = self._items_count(queryset)
+        start = (page - 1) * limit
+        return {
+            "count": count,
+            "next": _page_url(request, page + 1, limit) if start + limit < count else None,
+            "previous": _page_url(request, min(page - 1, -(-count // limit)), limit) if page > 1 else None,
+            # A page past the end is not queried: a huge page's OFFSET overflows the database's integers.
+            "results": list(queryset[start : start + limit]) if start < count else [],
+        }
+
+
+def _page_url(request: HttpRequest, page: int, limit: int) -> str | None:
+    if page < 1:
+        return None
+    query = request.GET.copy()
+    query["page"] = str(page)
+    query["limit"] = str(limit)
+    return request.build_absolute_uri(request.path + "?" + urlencode(sorted(query.items())))
+
+
+def apply_ordering(
+    queryset: QuerySet[Any], ordering: str | None, allowed: Mapping[str, str], *, tiebreak: Sequence[str] = ("pk",)
+) -> QuerySet[Any]:
+    """Order by the field ``allowed[ordering]`` (``-`` first: descending; empty values last either way).
+
+    ``tiebreak`` orders equal values, always ascending, so that pages never overlap.
+    Without ``ordering`` the query keeps its default order.
+    """
+    if not ordering:
+        return queryset
+    field = F(allowed[ordering.removeprefix("-")])
+    primary = field.desc(nulls_last=True) if ordering.startswith("-") else field.asc(nulls_last=True)
+    return queryset.order_by(primary, *tiebreak)
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The person the request authenticated (every operation requires one)."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user
+
+
+def _field_name(location: Sequence[Any]) -> str:
+    # ("body", "payload", "summary") → "summary"; ("query", "limit") → "limit"; ("body", "payload") → "body".
+    parts = [str(part) for part in location]
+    if parts and parts[0] == "body":
+        parts = parts[2:] or ["body"]
+    elif parts:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def _validation_response(api: NinjaAPI, request: HttpRequest, errors: list[tuple[str, str]]) -> HttpResponse:
+    detail = " ".join(f"{field}: {message}" if field else message for field, message in errors)
+    body = {
+        "detail": detail or _("The request is not valid."),
+        "errors": [{"field": f, "message": m} for f, m in errors],
+    }
+    return api.create_response(request, body, status=422)
+
+
+def install_error_handlers(api: NinjaAPI, action_errors: Sequence[type[Exception]]) -> None:
+    """Turn every expected failure into a 4xx ``{"detail": …}`` answer (see the module docstring).
+
+    The handlers take ``exc: Any``: django-ninja types a handler's exception as "the class or an instance".
+    """
+
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = str(exc) if exc.args else _("Not found.")
+        return api.create_response(request, {"detail": message}, status=404)
+
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = str(exc) if exc.args else _("You may not do this.")
+        return api.create_response(request, {"detail": message}, status=403)
+
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = _("Authentication required: send a valid API token (Authorization: Bearer …) or sign in.")
+        return api.create_response(request, {"detail": message}, status=401)
+
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    def request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
+        errors = [(_field_name(error.get("loc", ())), str(error.get("msg", ""))) for error in exc.errors]
+        return _validation_response(api, request, errors)
+
+    def django_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [
+                (field if field != "__all__" else "", message)
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [("", message) for message in exc.messages]
+        return _validation_response(api, request, errors)
+
+    def action_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
+        return _validation_response(api, request, [("", str(exc))])
+
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(PermissionDenied, forbidden)
+    api.add_exception_handler(AuthenticationError, unauthenticated)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(NinjaValidationError, request_invalid)
+    api.add_exception_handler(DjangoValidationError, django_invalid)
+    for error in action_errors:
+        api.add_exception_handler(error, action_invalid)

@@ -1,0 +1,121 @@
+"""REST API of touchpoints and meetings: list an account's, log new ones through the actions.
+
+Logging a negative touchpoint or a complaint raises its alert for the account team, as in the UI
+(``do_log_touchpoint`` does it).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
+from kam.key_accounts.models import Account, Contact
+from kam.key_accounts.queries import access_account_by_code
+from kam.touchpoints.actions import MeetingDetails, TouchpointDetails, do_log_meeting, do_log_touchpoint
+from kam.touchpoints.models import Meeting, Touchpoint
+from kam.touchpoints.queries import account_meetings
+from kam.touchpoints.schemas import MeetingIn, MeetingOut, TouchpointFilters, TouchpointIn, TouchpointOut
+from kam.users.models import User
+
+router = Router(tags=["touchpoints"])
+
+
+def _touchpoints(account: Account) -> QuerySet[Touchpoint]:
+    return Touchpoint.objects.filter(account=account).select_related("account", "contact", "user")
+
+
+def contact_by_code(account: Account, code: str | None, field: str) -> Contact | None:
+    """The account's contact ``code`` (None for None); a 422 naming ``field`` when there is none."""
+    if code is None:
+        return None
+    contact = account.contacts.filter(code=code).first()
+    if contact is None:
+        raise ValidationError({field: _("%(code)s is not a contact of this account.") % {"code": code}})
+    return contact
+
+
+def user_by_username(username: str | None, field: str) -> User | None:
+    """The user ``username`` (None for None); a 422 naming ``field`` when there is none."""
+    if username is None:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({field: _("There is no user %(username)s.") % {"username": username}})
+    return user
+
+
+@router.get(
+    "/accounts/{code}/touchpoints",
+    response={200: list[TouchpointOut], **READ_ERRORS},
+    summary="List an account's touchpoints",
+)
+@paginate(PageNumberPagination)
+def list_touchpoints(request: HttpRequest, code: str, filters: Query[TouchpointFilters]) -> QuerySet[Touchpoint]:
+    """The account's touchpoints, newest first."""
+    touchpoints = _touchpoints(access_account_by_code(acting_user(request), code))
+    if filters.since is not None:
+        touchpoints = touchpoints.filter(happened_at__gte=filters.since)
+    if filters.until is not None:
+        touchpoints = touchpoints.filter(happened_at__lt=filters.until)
+    for name in ("sentiment", "department", "type"):
+        value = getattr(filters, name)
+        if value is not None:
+            touchpoints = touchpoints.filter(**{name: value})
+    return touchpoints.order_by("-happened_at", "-id")
+
+
+@router.post(
+    "/accounts/{code}/touchpoints",
+    response={201: TouchpointOut, **WRITE_ERRORS},
+    summary="Log a touchpoint",
+)
+def create_touchpoint(request: HttpRequest, code: str, payload: TouchpointIn) -> Status[Touchpoint]:
+    """Log an interaction (the account's managers and team). A negative one or a complaint raises an alert."""
+    user = acting_user(request)
+    account = access_account_by_code(user, code)
+    details = TouchpointDetails(
+        happened_at=payload.happened_at,
+        department=payload.department,
+        channel=payload.channel,
+        type=payload.type,
+        summary=payload.summary,
+        sentiment=payload.sentiment,
+        contact=contact_by_code(account, payload.contact, "contact"),
+        user=user_by_username(payload.user, "user"),
+    )
+    touchpoint = do_log_touchpoint(account, details, acting_user=user)
+    return Status(201, _touchpoints(account).get(pk=touchpoint.pk))
+
+
+@router.get(
+    "/accounts/{code}/meetings", response={200: list[MeetingOut], **READ_ERRORS}, summary="List an account's meetings"
+)
+@paginate(PageNumberPagination)
+def list_meetings(request: HttpRequest, code: str) -> QuerySet[Meeting]:
+    """The account's meetings, newest first."""
+    return account_meetings(access_account_by_code(acting_user(request), code)).order_by("-held_at", "-id")
+
+
+@router.post("/accounts/{code}/meetings", response={201: MeetingOut, **WRITE_ERRORS}, summary="Log a meeting")
+def create_meeting(request: HttpRequest, code: str, payload: MeetingIn) -> Status[Meeting]:
+    """Log a meeting held or planned with the account (its managers and team)."""
+    user = acting_user(request)
+    account = access_account_by_code(user, code)
+    ours = [user_by_username(name, "our_attendees") for name in payload.our_attendees]
+    theirs = [contact_by_code(account, name, "their_attendees") for name in payload.their_attendees]
+    details = MeetingDetails(
+        held_at=payload.held_at,
+        objective=payload.objective,
+        goal=payload.goal,
+        our_attendees=[person for person in ours if person is not None],
+        their_attendees=[person for person in theirs if person is not None],
+        outcome=payload.outcome,
+        goal_met=payload.goal_met,
+        next_step=payload.next_step,
+        follow_up_on=payload.follow_up_on,
+    )
+    meeting = do_log_meeting(account, details, acting_user=user)
+    return Status(201, account_meetings(account).get(pk=meeting.pk))

@@ -6,7 +6,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-postgres lint fmt typecheck messages serve bench clean
+.PHONY: help install demo test test-postgres lint audit fmt typecheck messages serve bench clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,11 +30,15 @@ test: install  ## Run the whole test suite (SQLite; PostgreSQL and browser tests
 test-postgres: install  ## Run the Django tests against PostgreSQL (KAM_DATABASE_URL or 127.0.0.1:5432)
 	KAM_DATABASE_URL=$${KAM_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/kam} $(RUN) pytest kam tests -m "not browser"
 
-lint: install  ## ruff lint + format check, mypy --strict, missing migrations
+lint: install  ## ruff lint + format check, mypy --strict, missing migrations, OpenAPI schema drift
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
 	KAM_DATA_DIR=$$(mktemp -d) $(RUN) kam makemigrations --check --dry-run
+	KAM_DATA_DIR=$$(mktemp -d) $(RUN) kam openapi --check
+
+audit: install  ## Check the locked dependencies for known vulnerabilities (pip-audit)
+	PATH=$(dir $(abspath $(UV))):$$PATH $(RUN) python .ci/audit.py
 
 fmt: install  ## Format and auto-fix
 	$(RUN) ruff format .

@@ -7,6 +7,7 @@ Helpers fail loudly on malformed values instead of silently falling back.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -86,7 +87,9 @@ CSRF_TRUSTED_ORIGINS = env_list("KAM_CSRF_TRUSTED_ORIGINS", [])
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("KAM_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kam.sqlite3'}"),
-        conn_max_age=60,
+        # Connections are kept for KAM_DB_CONN_MAX_AGE seconds and checked before reuse, so the
+        # web app reconnects by itself after the database server drops them (a restart, a failover).
+        conn_max_age=env_int("KAM_DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -113,6 +116,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # The REST API (kam/api.py); installed so that its docs page uses the bundled Swagger UI, not a CDN.
+    "ninja",
+    "axes",
     "kam.core",
     "kam.users",
     "kam.key_accounts",
@@ -139,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -164,6 +172,18 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "key_accounts:account_list"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out username + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout: this many failed sign-ins of one username from one address lock that pair out.
+AXES_ENABLED = env_bool("KAM_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env_int("KAM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kam.users.views.locked_out"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,9 +208,19 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# KAM_HTTPS=true: the app is served over HTTPS only (directly or behind a TLS-terminating proxy).
+HTTPS = env_bool("KAM_HTTPS", default=False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS and not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("KAM_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("KAM_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAM_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("KAM_HSTS_PRELOAD", default=False)
+if env_bool("KAM_BEHIND_PROXY", default=False):
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite a client's own).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

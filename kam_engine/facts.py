@@ -6,6 +6,7 @@ are laid out. Connections are short-lived: DuckDB allows one writing process at 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,11 @@ def sql_type(field_type: FieldType) -> str:
 def quote(name: str) -> str:
     """Quote a SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """Quote a string literal (DuckDB's EXPORT and IMPORT take no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def table_ddl(spec: KindSpec, schema: str | None = None) -> str:
@@ -124,6 +130,82 @@ class FactsStore:
             connection.execute("COMMIT")
         finally:
             connection.close()
+
+    def delete_orphans(self, known_import_ids: Iterable[str]) -> dict[str, int]:
+        """Remove every fact (and recorded import) whose import is not among ``known_import_ids``.
+
+        The facts of an import commit just before its web transaction does; a process killed in
+        between leaves facts whose import the web database never recorded. Call this with the web
+        database's import ids, while no other import can be between those two commits.
+        Returns the number of rows removed per table.
+        """
+        connection = self.connect()
+        try:
+            connection.execute("CREATE TEMP TABLE known_imports (import_id VARCHAR PRIMARY KEY)")
+            known = [[value] for value in set(known_import_ids)]
+            if known:
+                connection.executemany("INSERT INTO known_imports VALUES (?)", known)
+            removed = {}
+            connection.execute("BEGIN TRANSACTION")
+            for table in (*(spec.table for spec in FACT_KINDS.values()), "imports"):
+                rows = connection.execute(
+                    f"DELETE FROM {table} WHERE import_id NOT IN (SELECT import_id FROM known_imports)"
+                ).fetchall()
+                removed[table] = int(rows[0][0]) if rows else 0
+            connection.execute("COMMIT")
+            return removed
+        finally:
+            connection.close()
+
+    def import_ids(self) -> set[str]:
+        """Every import id that has a fact or a recorded import."""
+        connection = self.connect(read_only=True)
+        try:
+            tables = ("imports", *(spec.table for spec in FACT_KINDS.values()))
+            union = " UNION ".join(f"SELECT DISTINCT import_id FROM {table}" for table in tables)
+            return {str(row[0]) for row in connection.execute(union).fetchall()}
+        finally:
+            connection.close()
+
+    def table_names(self) -> tuple[str, ...]:
+        """The tables of the store: recorded imports, then one per fact kind."""
+        return ("imports", *(spec.table for spec in FACT_KINDS.values()))
+
+    def export_to(self, folder: Path, *, connection: duckdb.DuckDBPyConnection | None = None) -> dict[str, int]:
+        """Write the whole store to ``folder`` (Parquet files + DuckDB's schema and load scripts).
+
+        The export reads one snapshot, through ``connection`` if given (it is left open). Returns
+        the number of rows per table in that snapshot.
+        """
+        own = connection is None
+        if connection is None:
+            connection = self.connect(read_only=True)
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            counts = {
+                table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+                for table in self.table_names()
+            }
+            connection.execute(f"EXPORT DATABASE {_literal(str(folder))} (FORMAT parquet)")
+            connection.execute("COMMIT")
+            return counts
+        finally:
+            if own:
+                connection.close()
+
+    @classmethod
+    def import_from(cls, folder: Path, path: Path) -> FactsStore:
+        """Create a new store at ``path`` from a folder written by :meth:`export_to`."""
+        if path.exists():
+            raise FactsStoreError(f"{path}: already exists")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(path))
+        try:
+            connection.execute(f"IMPORT DATABASE {_literal(str(folder))}")
+            cls.create_tables(connection)
+        finally:
+            connection.close()
+        return cls(path)
 
     def row_counts(self) -> dict[str, int]:
         """Return the number of rows of every fact table (and of recorded imports)."""

@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "kam.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Registers the deployment checks of `kam check --deploy`.
+        from kam.core import checks  # noqa: F401

@@ -342,6 +342,9 @@ def _write_facts(
     appended = False
     try:
         with transaction.atomic(durable=True):
+            # Facts of an import killed between its two commits would otherwise be taken for
+            # rows already present: remove them first.
+            _delete_orphan_facts(store)
             accounts_created = (
                 do_create_accounts_from_codes(new_accounts, acting_user=acting_user) if new_accounts else 0
             )
@@ -371,6 +374,31 @@ def _write_facts(
         "accounts_created": accounts_created,
         "import_id": str(run.import_id),
     }
+
+
+# Any constant: the PostgreSQL advisory lock held by the transaction that writes facts.
+_FACTS_WRITE_LOCK = 0x6B616D66
+
+
+def _delete_orphan_facts(store: FactsStore) -> dict[str, int]:
+    """Remove facts whose import the web database does not record; call inside a web transaction.
+
+    The transaction first takes the facts-write lock, so no other import is between its facts
+    commit and its web commit (whose facts would look orphaned): SQLite's transactions here begin
+    IMMEDIATE, one writer at a time; on PostgreSQL an advisory lock held to the commit does the same.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FACTS_WRITE_LOCK])
+    known = {str(value) for value in ImportRun.objects.values_list("import_id", flat=True)}
+    return store.delete_orphans(known)
+
+
+def do_recover_facts() -> dict[str, int]:
+    """Remove the facts of imports that never committed in the web database (``kam init`` runs it)."""
+    with transaction.atomic(durable=True):
+        return _delete_orphan_facts(facts_store())
 
 
 def _audit_run(run: ImportRun, acting_user: User | None) -> None:

@@ -1,11 +1,13 @@
 """The signed-in person's home page: their accounts, their alerts and what needs them this week,
-and the quick-add of a touchpoint."""
+the quick-add of a touchpoint, and the sign-in page shown to a locked-out username."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -77,3 +79,20 @@ def home(request: HttpRequest) -> HttpResponse:
         "quick_form": QuickTouchpointForm(accounts=choices, user=user) if choices else None,
     }
     return render(request, "users/home.html", context)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The sign-in page, refusing: too many failed sign-ins of this username from this address (django-axes).
+
+    Answers 429 Too Many Requests; the lockout ends by itself after ``KAM_LOGIN_LOCKOUT_MINUTES``.
+    """
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next", request.GET.get("next", "")),
+        "locked_out": True,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/login.html", context, status=429)

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from kam.imports.actions import facts_store
+from kam.imports.actions import do_recover_facts, facts_store
 
 
 class Command(BaseCommand):
@@ -21,6 +21,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         store = facts_store()
         store.initialise()
+        removed = sum(do_recover_facts().values())
+        if removed and not options["quiet"]:
+            self.stdout.write(_("Removed %(count)d facts of imports that never completed.") % {"count": removed})
         if not options["quiet"]:
             self.stdout.write(
                 _("Web database ready: %(database)s\nFacts store ready: %(facts)s")

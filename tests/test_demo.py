@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from kam.key_accounts.models import Account, AccountTeamMember
 from kam.kpis.models import PortfolioAnalysis
+from kam.scorecards.models import KpiSnapshot
 from kam.users.models import User
 from kam_engine import FactsStore
 
@@ -45,10 +46,23 @@ def test_the_demo_imports_every_file_and_can_log_in(facts: FactsStore) -> None:
     assert director.check_password("openkam-demo")
     counts = facts.row_counts()
     assert counts["invoice_lines"] == next(o["rows"] for o in outcomes if o["kind"] == "invoices")
-    # The last day of data, and the last full quarter the demo's incentives are paid on.
+    # The last day of data and the five month ends before it (the scorecards' history; the
+    # last of them is also the quarter the demo's incentives are paid on).
     assert list(PortfolioAnalysis.objects.values_list("as_of", flat=True)) == [
         dt.date(2026, 10, 31),
         dt.date(2026, 9, 30),
+        dt.date(2026, 8, 31),
+        dt.date(2026, 7, 31),
+        dt.date(2026, 6, 30),
+        dt.date(2026, 5, 31),
+    ]
+    assert list(KpiSnapshot.objects.filter(scope="portfolio").values_list("as_of", flat=True).order_by("as_of")) == [
+        dt.date(2026, 5, 31),
+        dt.date(2026, 6, 30),
+        dt.date(2026, 7, 31),
+        dt.date(2026, 8, 31),
+        dt.date(2026, 9, 30),
+        dt.date(2026, 10, 31),
     ]
     analysis = PortfolioAnalysis.objects.latest("as_of")
     assert analysis.as_of == dt.date(2026, 10, 31)

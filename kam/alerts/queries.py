@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from kam.alerts.choices import AlertStatus
 from kam.alerts.models import Alert, AlertNotice
 from kam.key_accounts.models import Account, AccountTeamMember
-from kam.key_accounts.queries import AnyUser, can_manage_account, is_on_account_team, visible_accounts
+from kam.key_accounts.queries import AnyUser, can_manage_account, visible_accounts, works_on_account_team
+from kam.users.choices import Role
 from kam.users.models import User
 
 ALL = "all"
@@ -26,8 +27,8 @@ UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
 def can_act_on_alerts(user: AnyUser, account: Account) -> bool:
-    """Those who manage the account (directors, administrators, its KAM) and its team acknowledge and resolve."""
-    return can_manage_account(user, account) or is_on_account_team(user, account)
+    """Those who manage the account (directors, administrators, its KAM) and its team (not viewers) deal with alerts."""
+    return can_manage_account(user, account) or works_on_account_team(user, account)
 
 
 def actionable_account_ids(user: AnyUser, alerts: Iterable[Alert]) -> set[int]:
@@ -39,7 +40,7 @@ def actionable_account_ids(user: AnyUser, alerts: Iterable[Alert]) -> set[int]:
         return account_ids
     owned = {alert.account_id for alert in alerts if alert.account.owner_id == user.pk}
     rest = account_ids - owned
-    if not rest:
+    if not rest or user.role == Role.VIEWER:
         return owned
     on_team = AccountTeamMember.objects.filter(user=user, account_id__in=rest).values_list("account_id", flat=True)
     return owned | set(on_team)

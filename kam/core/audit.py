@@ -36,6 +36,22 @@ def diff_snapshots(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
+ACCOUNT_LABEL = "key_accounts.account"
+
+
+def account_id_of(instance: models.Model) -> int | None:
+    """The id of the account ``instance`` is, or belongs to (directly or through its plan); None otherwise."""
+    if instance._meta.label_lower == ACCOUNT_LABEL:
+        return instance.pk  # type: ignore[no-any-return]
+    account_id = getattr(instance, "account_id", None)
+    if isinstance(account_id, int):
+        return account_id
+    if isinstance(getattr(instance, "plan_id", None), int):
+        plan_account = getattr(getattr(instance, "plan", None), "account_id", None)
+        return plan_account if isinstance(plan_account, int) else None
+    return None
+
+
 def build_audit_record(
     *,
     actor: Any,
@@ -46,6 +62,7 @@ def build_audit_record(
     """Build (without saving) an audit record, for bulk writers."""
     return AuditRecord(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        account_id=account_id_of(instance),
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

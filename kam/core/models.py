@@ -35,6 +35,15 @@ class AuditRecord(models.Model):
         related_name="+",
         help_text=_("Empty for changes made by the system itself."),
     )
+    account = models.ForeignKey(
+        "key_accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The account the object is or belongs to, for the account's audit tab; empty otherwise."),
+    )
     action = models.CharField(_("action"), max_length=80)
     object_type = models.CharField(_("object type"), max_length=80)
     object_id = models.CharField(_("object id"), max_length=64)

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kam.core.spreadsheets import safe_cell
 from kam.incentives.models import IncentivePlan
 from kam.incentives.payouts import KamResult
 from kam.incentives.periods import Period
-
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe (formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def payouts_workbook(plan: IncentivePlan, period: Period, kams: list[KamResult]) -> bytes:

@@ -18,7 +18,9 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kam.core.models import AuditRecord
 from kam.key_accounts.models import Account, AccountAssessment, AccountChange, AccountTeamMember, SurveyResponse
+from kam.users.choices import Role
 from kam.users.models import User
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -61,6 +63,16 @@ def is_on_account_team(user: AnyUser, account: Account) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
     return AccountTeamMember.objects.filter(account=account, user=user).exists()
+
+
+def works_on_account_team(user: AnyUser, account: Account) -> bool:
+    """Whether ``user`` is on the account's team and may write there (touchpoints, meetings, alerts, cases).
+
+    Viewers may be on a team to read the account; they never write.
+    """
+    if not isinstance(user, User) or user.role == Role.VIEWER:
+        return False
+    return is_on_account_team(user, account)
 
 
 def account_history(account: Account, *, limit: int | None = None) -> QuerySet[AccountChange]:
@@ -131,3 +143,37 @@ def mutuality_for(accounts: Iterable[Account]) -> dict[int, Mutuality]:
         .filter(rank=1)
     }
     return {pk: Mutuality(survey=surveys.get(pk), assessment=assessments.get(pk)) for pk in ids}
+
+
+# Audit records of these apps are shown on an account's audit tab only to who sees that data
+# elsewhere: incentive pay (directors, administrators, the account's KAM) and the selection
+# (directors and administrators).
+_RESTRICTED_AUDIT_APPS = ("incentives.", "selection.")
+
+
+def account_audit_records(user: AnyUser, account: Account, *, action: str = "") -> QuerySet[AuditRecord]:
+    """Every audit record of the account and of its objects, newest first, that ``user`` may read.
+
+    Visibility of the account is the caller's (``access_account_by_code``); this only hides the
+    records of incentive pay and of the selection from those who may not see them.
+    """
+    records = AuditRecord.objects.filter(account=account).select_related("actor").order_by("-created_at", "-id")
+    if action:
+        records = records.filter(action=action)
+    if not isinstance(user, User) or not user.is_active:
+        return records.none()
+    if not user.sees_all_accounts:
+        hidden = Q()
+        for prefix in _RESTRICTED_AUDIT_APPS:
+            if prefix == "incentives." and account.owner_id == user.pk and user.role == Role.KEY_ACCOUNT_MANAGER:
+                continue
+            hidden |= Q(object_type__startswith=prefix)
+        if hidden:
+            records = records.exclude(hidden)
+    return records
+
+
+def account_audit_actions(user: AnyUser, account: Account) -> list[str]:
+    """The actions among the records ``user`` reads on the account's audit tab, for its filter."""
+    records = account_audit_records(user, account).order_by()
+    return sorted(set(records.values_list("action", flat=True)))

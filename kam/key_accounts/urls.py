@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.key_accounts import views
+from kam.key_accounts import audit_views, views
 
 app_name = "key_accounts"
 urlpatterns = [
@@ -19,4 +19,7 @@ urlpatterns = [
     path(
         "accounts/<str:code>/team/members/<str:username>/remove/", views.team_member_remove, name="team_member_remove"
     ),
+    path("accounts/<str:code>/audit/", audit_views.account_audit, name="account_audit"),
+    path("accounts/<str:code>/audit/export.csv", audit_views.account_audit_csv, name="account_audit_csv"),
+    path("accounts/<str:code>/audit/export.xlsx", audit_views.account_audit_xlsx, name="account_audit_xlsx"),
 ]

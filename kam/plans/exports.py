@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kam.core.spreadsheets import safe_row
 from kam.kpis.queries import latest_account_analysis
 from kam.plans.models import AccountPlan
 from kam.plans.queries import is_overdue, objectives_with_progress, today, whitespace_grid
@@ -51,7 +52,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[An
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         width = max([len(str(name))] + [len(str(row[index - 1] or "")) for row in rows])

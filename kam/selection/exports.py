@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kam.core.spreadsheets import safe_row
 from kam.selection.messages import line_reason, proposal_conflicts
 from kam.selection.models import ProposalLine, SelectionProposal
 from kam.selection.queries import proposal_lines_query
@@ -115,23 +116,25 @@ def proposal_workbook(proposal: SelectionProposal) -> bytes:
         cell.font = Font(bold=True)
     for line in proposal_lines(proposal):
         sheet.append(
-            [
-                line.account.code,
-                line.account.name,
-                _("yes") if line.is_recommended else _("no"),
-                line.kam.username if line.kam else "",
-                round(line.attractiveness, 2),
-                round(line.strength, 2),
-                line.get_quadrant_display(),
-                line.get_phase_display(),
-                round(line.value, 4),
-                round(line.hours, 1),
-                float(line.revenue),
-                line_reason(line, proposal, reasons),
-                line.get_decision_display(),
-                str(line.decided_by) if line.decided_by else "",
-                line.decision_reason,
-            ]
+            safe_row(
+                [
+                    line.account.code,
+                    line.account.name,
+                    _("yes") if line.is_recommended else _("no"),
+                    line.kam.username if line.kam else "",
+                    round(line.attractiveness, 2),
+                    round(line.strength, 2),
+                    line.get_quadrant_display(),
+                    line.get_phase_display(),
+                    round(line.value, 4),
+                    round(line.hours, 1),
+                    float(line.revenue),
+                    line_reason(line, proposal, reasons),
+                    line.get_decision_display(),
+                    str(line.decided_by) if line.decided_by else "",
+                    line.decision_reason,
+                ]
+            )
         )
     sheet.freeze_panes = "C2"
     load = workbook.create_sheet(_("KAM load")[:31])
@@ -139,7 +142,7 @@ def proposal_workbook(proposal: SelectionProposal) -> bytes:
     for cell in load[1]:
         cell.font = Font(bold=True)
     for row in proposal.summary.get("kam_load", []):
-        load.append([row["kam"], row["accounts"], row["hours"], row["max_accounts"], row["max_hours"]])
+        load.append(safe_row([row["kam"], row["accounts"], row["hours"], row["max_accounts"], row["max_hours"]]))
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

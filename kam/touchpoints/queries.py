@@ -12,7 +12,7 @@ from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from kam.key_accounts.models import Account
-from kam.key_accounts.queries import AnyUser, can_manage_account, is_on_account_team, visible_accounts
+from kam.key_accounts.queries import AnyUser, can_manage_account, visible_accounts, works_on_account_team
 from kam.touchpoints.choices import GoalMet, Sentiment
 from kam.touchpoints.models import Meeting, Touchpoint
 from kam.users.choices import Department
@@ -20,8 +20,8 @@ from kam.users.models import User
 
 
 def can_log_meetings(user: AnyUser, account: Account) -> bool:
-    """Those who manage the account (directors, administrators, its KAM) and its team log meetings."""
-    return can_manage_account(user, account) or is_on_account_team(user, account)
+    """Those who manage the account (directors, administrators, its KAM) and its team (not viewers) log meetings."""
+    return can_manage_account(user, account) or works_on_account_team(user, account)
 
 
 def account_meetings(account: Account) -> QuerySet[Meeting]:

@@ -43,6 +43,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _real_moment(raw: str, parsed: str) -> str:
+    """``parsed`` unless DuckDB read a word as a moment: 'infinity' and 'epoch' are no dates of a file.
+
+    An infinite date cannot even be turned into a Python date; a date is written with digits.
+    """
+    return f"CASE WHEN regexp_matches({raw}, '[0-9]') AND isfinite({parsed}) THEN {parsed} END"
+
+
 def _raw_name(name: str) -> str:
     return quote(f"__raw_{name}")
 
@@ -155,9 +163,9 @@ class ImportSession:
             text = raw if canonical else self._number_text(raw)
             return f"TRY_CAST({text} AS {sql_type(spec.type)})"
         if spec.type is FieldType.DATE:
-            return f"TRY_CAST({raw} AS DATE)" if canonical else self._date_sql(raw)
+            return _real_moment(raw, f"TRY_CAST({raw} AS DATE)" if canonical else self._date_sql(raw))
         if spec.type is FieldType.DATETIME:
-            return f"TRY_CAST({raw} AS TIMESTAMP)" if canonical else self._datetime_sql(raw)
+            return _real_moment(raw, f"TRY_CAST({raw} AS TIMESTAMP)" if canonical else self._datetime_sql(raw))
         if spec.type is FieldType.BOOLEAN:
             words_true = ", ".join(_literal(word) for word in _TRUE_WORDS)
             words_false = ", ".join(_literal(word) for word in _FALSE_WORDS)

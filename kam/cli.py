@@ -16,9 +16,16 @@ COMMANDS = {
     "analyze": "Analyse every account and store a dated snapshot (metrics, ABC, cost-to-serve, profit).",
     "select": "Propose the key-account portfolio: score, choose under KAM capacity, explain every account.",
     "incentives": "Print each KAM's incentive payout for a period, every component explained.",
-    "snapshot": "Store the day's service-level scorecard; raise late-delivery and purchase-decline alerts.",
+    "snapshot": "The nightly job: clocks, alerts, the day's service levels and KPI snapshots (`--date`).",
+    "clocks": "Measure every open case's service-level clocks now; alert on new risks and breaches.",
+    "retention": "Fit BG/NBD and Gamma-Gamma on a transactions file (`retention fit FILE …`).",
+    "health-calibration": "Do low-health accounts lose revenue more often? Loss rate by health band.",
     "serve": "Serve the web app with a production server (gunicorn + whitenoise).",
     "createuser": "Create a login user with a role.",
+    "token": "Make (`token create USERNAME --name NAME`) or revoke (`token revoke ID`) an API token.",
+    "openapi": "Write the REST API's schema to docs/openapi.json (`--check`: fail if it differs).",
+    "backup": "Back up the web database and the facts store into one archive (`kam backup FILE.tar.gz`).",
+    "restore": "Restore both stores from a backup archive into an empty target (`--force`: replace).",
 }
 
 HELP = """usage: kam COMMAND [options]
@@ -47,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(f"openkam {__version__}\n")
         return 0
+    if arguments[0] in COMMANDS:
+        # Our commands are written with dashes; Django names them after their module (underscores).
+        arguments[0] = arguments[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     import django
     from django.core.management import execute_from_command_line
@@ -66,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-NEEDS_CURRENT_DATABASE = {"import", "analyze", "snapshot", "select", "serve", "createuser"}
+NEEDS_CURRENT_DATABASE = {
+    "import", "analyze", "snapshot", "clocks", "health_calibration", "select", "serve", "createuser", "token",
+    "backup", "incentives",
+}  # fmt: skip
 
 
 def _pending_migrations() -> int:

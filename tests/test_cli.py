@@ -27,8 +27,15 @@ def test_help_lists_the_commands_without_starting_django(tmp_path: Path) -> None
         "select",
         "incentives",
         "snapshot",
+        "clocks",
+        "retention",
+        "health-calibration",
         "serve",
         "createuser",
+        "token",
+        "openapi",
+        "backup",
+        "restore",
     ]
     assert list(tmp_path.iterdir()) == []
 

@@ -73,7 +73,8 @@ def _check_deploy(tmp_path: Path, **variables: str) -> subprocess.CompletedProce
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("KAM_") and key != "DJANGO_SETTINGS_MODULE"
+        # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their live server: not a deployment's
+        if not key.startswith("KAM_") and key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment |= {"KAM_DATA_DIR": str(tmp_path), **variables}
     return subprocess.run([KAM, "check", "--deploy"], capture_output=True, text=True, env=environment, check=False)  # noqa: S603

@@ -16,7 +16,7 @@ from ninja.security import SessionAuth
 
 from kam.alerts.actions import AlertError
 from kam.alerts.api import router as alerts_router
-from kam.core.api import install_error_handlers
+from kam.core.api import QueryParser, install_error_handlers
 from kam.key_accounts.api import router as key_accounts_router
 from kam.kpis.api import router as kpis_router
 from kam.opportunities.actions import OpportunityError
@@ -55,6 +55,7 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=QueryParser(),
 )
 install_error_handlers(api, ACTION_ERRORS)
 

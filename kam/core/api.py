@@ -16,11 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
+from ninja.parser import Parser
 
 from kam.users.models import User
 
@@ -93,6 +95,17 @@ def _page_url(request: HttpRequest, page: int, limit: int) -> str | None:
     query["page"] = str(page)
     query["limit"] = str(limit)
     return request.build_absolute_uri(request.path + "?" + urlencode(sorted(query.items())))
+
+
+class QueryParser(Parser):
+    """django-ninja's parser, refusing (422) a query parameter with a NUL character: PostgreSQL cannot compare one."""
+
+    def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest) -> Any:
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                message = _("must not contain the NUL character.")
+                raise NinjaValidationError([{"loc": ("query", key), "msg": message, "type": "string_nul"}])
+        return super().parse_querydict(data, list_fields, request)
 
 
 def apply_ordering(

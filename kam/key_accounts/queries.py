@@ -45,6 +45,8 @@ def visible_accounts(user: AnyUser) -> QuerySet[Account]:
 
 def access_account_by_code(user: AnyUser, code: str) -> Account:
     """Return the account with ``code`` if ``user`` may see it; raise ``Http404`` otherwise."""
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses to compare text with a NUL byte (500)
+        raise Http404(_("No account with this code."))
     try:
         return visible_accounts(user).get(code=code)
     except Account.DoesNotExist:

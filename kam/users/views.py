@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -42,11 +43,15 @@ def home(request: HttpRequest) -> HttpResponse:
     # One query gives both my accounts and those the quick-add offers.
     loggable = list(accounts.filter(is_key_account=True) if user.sees_all_accounts else accounts)
     mine = loggable if user.sees_all_accounts else [account for account in loggable if account.owner_id == user.pk]
-    latest: dict[int, AccountAnalysis] = {}
-    for analysis in AccountAnalysis.objects.filter(account__in=[account.pk for account in mine]).order_by(
-        "account", "-as_of"
-    ):
-        latest.setdefault(analysis.account_id, analysis)
+    # Only each account's latest analysis, and only the figures the page shows: a KAM's accounts
+    # have one analysis per month end, each with a large ``details`` document.
+    newest = AccountAnalysis.objects.filter(account=OuterRef("account")).order_by("-as_of").values("as_of")[:1]
+    latest: dict[int, AccountAnalysis] = {
+        analysis.account_id: analysis
+        for analysis in AccountAnalysis.objects.filter(
+            account__in=[account.pk for account in mine], as_of=Subquery(newest)
+        ).only("account", "as_of", "revenue", "growth_yoy", "customer_profit", "otif_rate")
+    }
 
     def importance(account: Account) -> tuple[bool, float, str]:
         # Key accounts first, then the largest by the latest revenue.

@@ -9,6 +9,7 @@ import time_machine
 from django.test import Client
 
 from kam.key_accounts.models import Account
+from kam.kpis.models import PortfolioAnalysis
 from kam.opportunities.models import Opportunity
 from kam.plans.actions import do_add_action
 from kam.plans.models import AccountPlan
@@ -72,3 +73,19 @@ def test_anonymous_visitors_are_sent_to_sign_in(db: None) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/home/"
+
+
+def test_my_accounts_show_the_figures_of_their_latest_analysis(
+    kam_alice: User, analyses: dict[dt.date, PortfolioAnalysis]
+) -> None:
+    client = Client()
+    client.force_login(kam_alice)
+
+    rows = client.get("/home/").context["rows"]
+
+    latest = max(analyses)
+    assert {row["account"].code: row["analysis"].as_of for row in rows if row["analysis"] is not None} == {
+        analysis.account.code: latest for analysis in analyses[latest].accounts.filter(account__owner=kam_alice)
+    }
+    acme = next(row for row in rows if row["account"].code == "ACME")
+    assert acme["analysis"].revenue == analyses[latest].accounts.get(account__code="ACME").revenue

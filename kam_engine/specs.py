@@ -39,6 +39,8 @@ class FieldSpec:
         Name of a reference set (e.g. ``"account"``) the value must belong to.
     default
         Text used when the column is absent from the source (never when a cell is empty).
+    max_length
+        Most characters a text value may have (the store's column width), if limited.
     """
 
     name: str
@@ -49,6 +51,7 @@ class FieldSpec:
     maximum: float | None = None
     reference: str | None = None
     default: str | None = None
+    max_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,12 @@ the Django apps' choices.
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from kam.incentives.models import Investment
 from kam.key_accounts.choices import (
     AccountSize,
     AccountStatus,
@@ -18,10 +24,15 @@ from kam.key_accounts.choices import (
     TeamRole,
     Tier,
 )
+from kam.key_accounts.models import Account, AccountTeamMember, Contact, Product, SurveyResponse
 from kam.opportunities.choices import Stage
+from kam.opportunities.models import Opportunity
 from kam.service.choices import CaseStatus, CaseType, Priority
+from kam.service.models import ServiceCase
 from kam.touchpoints.choices import Channel, GoalMet, MeetingObjective, Sentiment, TouchpointType
+from kam.touchpoints.models import Meeting, Touchpoint
 from kam.users.choices import Department, Role
+from kam.users.models import User
 from kam_engine.schemas import FACT_KINDS
 from kam_engine.specs import FieldSpec, FieldType, KindSpec
 
@@ -216,8 +227,46 @@ INVESTMENTS = KindSpec(
 )
 
 
+def _with_widths(spec: KindSpec, model: type[models.Model] | None) -> KindSpec:
+    """The kind with each text field limited to its column's width in the web database.
+
+    SQLite would store a longer value; PostgreSQL refuses it: checked while validating, so
+    every file imports alike on both and a too-long value is named with its row.
+    """
+    fields = []
+    for item in spec.fields:
+        width: int | None = None
+        if item.reference == "account":
+            width = Account._meta.get_field("code").max_length
+        elif item.reference == "user":
+            width = User._meta.get_field("username").max_length
+        elif model is not None and item.type is FieldType.TEXT:
+            try:
+                column = model._meta.get_field(item.name)
+            except FieldDoesNotExist:
+                column = None
+            if isinstance(column, models.CharField) and not isinstance(column, models.ForeignKey):
+                width = column.max_length
+        fields.append(dataclasses.replace(item, max_length=width) if width else item)
+    return dataclasses.replace(spec, fields=tuple(fields))
+
+
+_MODELS: dict[str, type[models.Model]] = {
+    "accounts": Account,
+    "contacts": Contact,
+    "products": Product,
+    "users": User,
+    "team": AccountTeamMember,
+    "meetings": Meeting,
+    "opportunities": Opportunity,
+    "touchpoints": Touchpoint,
+    "cases": ServiceCase,
+    "surveys": SurveyResponse,
+    "investments": Investment,
+}
+
 MASTER_KINDS: dict[str, KindSpec] = {
-    spec.kind: spec
+    spec.kind: _with_widths(spec, _MODELS[spec.kind])
     for spec in (
         ACCOUNTS,
         CONTACTS,
@@ -232,4 +281,7 @@ MASTER_KINDS: dict[str, KindSpec] = {
         INVESTMENTS,
     )
 }
-ALL_KINDS: dict[str, KindSpec] = {**MASTER_KINDS, **FACT_KINDS}
+ALL_KINDS: dict[str, KindSpec] = {
+    **MASTER_KINDS,
+    **{kind: _with_widths(spec, None) for kind, spec in FACT_KINDS.items()},
+}

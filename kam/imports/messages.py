@@ -61,6 +61,10 @@ def _reason(problem: Problem) -> str:
         return _("%(value)r appears more than once in this column of a joined file") % params
     if code is ProblemCode.NOT_AN_EMAIL:
         return _("%(value)r is not an e-mail address") % params
+    if code is ProblemCode.NUL_CHARACTER:
+        return _("%(value)r contains a NUL character, which cannot be stored") % params
+    if code is ProblemCode.TOO_LONG:
+        return _("the value has %(length)s characters; at most %(maximum)s are allowed") % params
     if code is ProblemCode.HIERARCHY_LOOP:
         return _("%(value)r makes the hierarchy loop back to this row") % params
     return _("invalid value: %(reason)s") % {"reason": params.get("reason", code)}

@@ -38,6 +38,8 @@ class ProblemCode(enum.StrEnum):
     NOT_AN_EMAIL = "not_an_email"
     HIERARCHY_LOOP = "hierarchy_loop"
     INVALID = "invalid"
+    NUL_CHARACTER = "nul_character"
+    TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True, slots=True)

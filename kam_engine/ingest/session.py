@@ -341,6 +341,30 @@ class ImportSession:
             field_params = _literal(json.dumps(described))
             if spec.required:
                 row_checks.append(_RowCheck(f"{raw} IS NULL", label, ProblemCode.REQUIRED, "NULL", field_params))
+            if spec.max_length is not None:
+                length_params = (
+                    f"""'{{"field": "{spec.name}", "maximum": "{spec.max_length}", "length": "' """
+                    f"""|| CAST(length({raw}) AS VARCHAR) || '"}}'"""
+                )
+                row_checks.append(
+                    _RowCheck(
+                        f"{raw} IS NOT NULL AND length({raw}) > {spec.max_length}",
+                        label,
+                        ProblemCode.TOO_LONG,
+                        f"left({raw}, 40) || '…'",
+                        length_params,
+                    )
+                )
+            # No database stores a NUL character in text (PostgreSQL refuses it outright).
+            row_checks.append(
+                _RowCheck(
+                    f"{raw} IS NOT NULL AND contains({raw}, chr(0))",
+                    label,
+                    ProblemCode.NUL_CHARACTER,
+                    f"replace({raw}, chr(0), '\\0')",
+                    field_params,
+                )
+            )
             if spec.type in _TYPE_PROBLEMS:
                 row_checks.append(
                     _RowCheck(

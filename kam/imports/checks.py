@@ -201,12 +201,8 @@ def check_opportunities(
     return problems
 
 
-def check_touchpoints(
-    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
-) -> list[Problem]:
-    """The contact of a touchpoint is a contact of the same account (stored)."""
-    if "contact" not in provided:
-        return []
+def _unknown_contacts(rows: Sequence[Row], file_name: str, columns: Mapping[str, str]) -> list[Problem]:
+    """Rows whose ``contact`` is not a stored contact of the row's account."""
     contacts = _stored_contacts(rows)
     return [
         Problem(
@@ -220,6 +216,15 @@ def check_touchpoints(
         for row in rows
         if row.get("contact") and (row["account"], row["contact"]) not in contacts
     ]
+
+
+def check_touchpoints(
+    rows: Sequence[Row], file_name: str, columns: Mapping[str, str], provided: frozenset[str]
+) -> list[Problem]:
+    """The contact of a touchpoint is a contact of the same account (stored)."""
+    if "contact" not in provided:
+        return []
+    return _unknown_contacts(rows, file_name, columns)
 
 
 def _before_opening(row: Row, file_name: str, columns: Mapping[str, str], name: str, reason: str) -> Problem:
@@ -264,19 +269,7 @@ def check_cases(
                 )
             )
     if "contact" in provided:
-        contacts = _stored_contacts(rows)
-        problems += [
-            Problem(
-                file_name,
-                row["_row"],
-                _label(columns, "contact"),
-                ProblemCode.UNKNOWN_REFERENCE,
-                value=row["contact"],
-                params={"reference": "contact"},
-            )
-            for row in rows
-            if row.get("contact") and (row["account"], row["contact"]) not in contacts
-        ]
+        problems += _unknown_contacts(rows, file_name, columns)
     return problems
 
 
@@ -286,16 +279,4 @@ def check_surveys(
     """The contact who answered a survey is a contact of the same account (stored)."""
     if "contact" not in provided:
         return []
-    contacts = _stored_contacts(rows)
-    return [
-        Problem(
-            file_name,
-            row["_row"],
-            _label(columns, "contact"),
-            ProblemCode.UNKNOWN_REFERENCE,
-            value=row["contact"],
-            params={"reference": "contact"},
-        )
-        for row in rows
-        if row.get("contact") and (row["account"], row["contact"]) not in contacts
-    ]
+    return _unknown_contacts(rows, file_name, columns)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from django.conf import settings
@@ -42,10 +42,12 @@ from kam.scorecards.actions import do_record_kpi_snapshots
 from kam.service.choices import OPEN_STATUSES
 from kam.service.models import ServiceCase
 from kam.users.models import User
-from kam_engine.analysis import PortfolioResult
 from kam_engine.config import AnalysisPolicy
 from kam_engine.facts import FactsStore
 from kam_engine.service_scorecard import SCORECARD_FIGURES, ServiceScorecard, service_scorecard
+
+if TYPE_CHECKING:  # the analysis module imports Ibis (seconds): not at start-up of every job and worker
+    from kam_engine.analysis import PortfolioResult
 
 CURVE_POINTS = 400
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -24,17 +24,12 @@ import pyarrow as pa
 from ibis.expr import types as ir
 
 from kam_engine.config import RetentionConfig
-from kam_engine.retention import (
-    BgNbdParameters,
-    GammaGammaParameters,
-    RetentionFitError,
-    conditional_expected_purchases,
-    expected_average_value,
-    fit_bgnbd,
-    fit_gamma_gamma,
-    holdout_by_frequency,
-    probability_alive,
-)
+
+# The models (kam_engine.retention) load scipy and pandas, about 1.9 s of start-up: they are
+# imported inside the functions that fit them, so an analysis with retention disabled (and
+# every process that imports kam_engine.analysis without analysing) does not pay for them.
+if TYPE_CHECKING:
+    from kam_engine.retention import BgNbdParameters, GammaGammaParameters
 
 __all__ = [
     "EXPECTED_PURCHASES_WEEKS",
@@ -158,6 +153,8 @@ def discounted_purchases(
     Times ``E[M]`` this is :func:`kam_engine.retention.customer_lifetime_value`; kept apart
     so accounts without a positive mean margin can be valued at the population mean.
     """
+    from kam_engine.retention import conditional_expected_purchases
+
     total = np.zeros(len(x), dtype=np.float64)
     previous = np.zeros_like(total)
     for month in range(1, months + 1):
@@ -183,6 +180,8 @@ def _gamma_gamma_dict(params: GammaGammaParameters) -> dict[str, float]:
 
 def _holdout(summary: pa.Table | None, config: RetentionConfig, calibration_end: dt.date) -> dict[str, Any]:
     """Fit on the calibration summary and compare with the holdout purchases, by frequency."""
+    from kam_engine.retention import RetentionFitError, fit_bgnbd, holdout_by_frequency
+
     weeks = config.holdout_weeks
     if summary is None or weeks == 0:
         return {"status": "skipped", "reason": "holdout_weeks is 0"}
@@ -265,6 +264,15 @@ def account_retention(
     alive = expected = value = clv = None
     bgnbd = None
     if config.enabled:
+        from kam_engine.retention import (
+            RetentionFitError,
+            conditional_expected_purchases,
+            expected_average_value,
+            fit_bgnbd,
+            fit_gamma_gamma,
+            probability_alive,
+        )
+
         try:
             bgnbd = fit_bgnbd(x, t_x, big_t)
         except RetentionFitError as error:

@@ -38,9 +38,12 @@ def visible_accounts(user: AnyUser) -> QuerySet[Account]:
         return accounts.none()
     if user.sees_all_accounts:
         return accounts
-    # A subquery rather than a join: an account is listed once however the user reaches it.
-    on_team = AccountTeamMember.objects.filter(user=user).values("account_id")
-    return accounts.filter(Q(owner=user) | Q(pk__in=on_team))
+    # A subquery rather than a join: an account is listed once however the user reaches it. A UNION
+    # of the two indexed lookups, not ``owner = me OR id IN (team)``: PostgreSQL scans every account
+    # for the OR and, misjudging it as half of them, scans every analysis of a portfolio to join them.
+    owned = Account.objects.filter(owner=user).order_by().values("pk")
+    on_team = AccountTeamMember.objects.filter(user=user).order_by().values("account_id")
+    return accounts.filter(pk__in=owned.union(on_team))
 
 
 def access_account_by_code(user: AnyUser, code: str) -> Account:

@@ -131,7 +131,8 @@ class QuickTouchpointForm(forms.Form):
     no query to show; the view checks again that the person may log on the account chosen.
     """
 
-    account = forms.ChoiceField(label=_("Account"))
+    # A KAM has about 200 accounts: rendered in Python (kam.core.widgets), not one template per option.
+    account = forms.ChoiceField(label=_("Account"), widget=QuickSelect)
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     type = forms.ChoiceField(label=_("Type"), choices=TouchpointType.choices)

@@ -39,7 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     user = cast(User, request.user)
     today = timezone.localdate()
-    accounts = visible_accounts(user)
+    # Only what the page shows of each account: a KAM has about 200 (owner and parent not joined).
+    accounts = (
+        visible_accounts(user).select_related(None).only("code", "name", "owner", "is_key_account", "tier", "phase")
+    )
     # One query gives both my accounts and those the quick-add offers.
     loggable = list(accounts.filter(is_key_account=True) if user.sees_all_accounts else accounts)
     mine = loggable if user.sees_all_accounts else [account for account in loggable if account.owner_id == user.pk]

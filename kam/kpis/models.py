@@ -120,6 +120,8 @@ class AccountAnalysis(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "as_of"], name="%(app_label)s_%(class)s_unique_account_as_of"),
         ]
+        # kpis_analysis_revenue_idx (portfolio, revenue DESC NULLS LAST), the portfolio page's default
+        # order, is made by migration 0004 for each database: SQLite has no NULLS LAST in an index.
         indexes = [models.Index(fields=["as_of", "revenue_rank"], name="kpis_analysis_rank_idx")]
 
     def __str__(self) -> str:

@@ -36,6 +36,8 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(options["workers"]),
+            # The app (and kam.core.startup's warm-up) loads once in the master; workers fork ready.
+            "--preload",
             "--access-logfile",
             "-",
         ]

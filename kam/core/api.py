@@ -3,19 +3,23 @@
 Every error the API returns is JSON ``{"detail": "<a sentence>"}`` with a 4xx status; validation
 errors (422) add ``"errors": [{"field": …, "message": …}]`` naming each field that is wrong.
 The actions' own errors (``TouchpointError``, ``CaseError``…) are validation errors too: they are
-mapped to 422 in ``install_error_handlers``, in one place.
+mapped to 422 in ``install_error_handlers``, in one place. A body that is not JSON at all is 400
+(django-ninja's ``{"detail": "Cannot parse request body"}``); a NUL character in a query
+parameter or anywhere in a JSON body is 422 (PostgreSQL cannot store or compare one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
@@ -23,11 +27,34 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 from ninja.parser import Parser
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from kam.users.models import User
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+
+# The default of a PATCH field that may be left out but not sent as null: bodies of changes are read
+# with ``exclude_unset``, so this default never reaches an action (``Any``: it types as the field's type).
+NOT_SENT: Any = None
+
+
+def _shown_in_local_time(value: dt.datetime) -> dt.datetime:
+    # Objects print their moments in the company's time zone (audit records name them so): a moment
+    # at the ends of the calendar (0001-01-01T00:00Z in Madrid) has no local date there and answered 500.
+    if timezone.is_aware(value):
+        try:
+            timezone.localtime(value)
+        except OverflowError:
+            message = _("this moment has no date in the company's time zone.")
+            raise PydanticCustomError("datetime_local_range", message) from None
+    return value
+
+
+# A date-time field of a body whose moment must have a local date (naive ones are left to the actions).
+LocalDateTime = Annotated[dt.datetime, AfterValidator(_shown_in_local_time)]
 
 
 class ErrorOut(Schema):
@@ -50,9 +77,10 @@ class ValidationErrorOut(Schema):
     errors: list[FieldErrorOut] = []
 
 
-# The error responses every operation may give, for the OpenAPI schema.
+# The error responses every operation may give, for the OpenAPI schema. Writes may have a body,
+# and django-ninja answers 400 for one that is not JSON at all (before any of our code runs).
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 403: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 400: ErrorOut, 403: ErrorOut}
 
 
 class PageNumberPagination(PaginationBase):
@@ -98,14 +126,46 @@ def _page_url(request: HttpRequest, page: int, limit: int) -> str | None:
 
 
 class QueryParser(Parser):
-    """django-ninja's parser, refusing (422) a query parameter with a NUL character: PostgreSQL cannot compare one."""
+    """django-ninja's parser, refusing (422) a NUL character in a query parameter or a JSON body.
+
+    PostgreSQL can neither compare nor store text with a NUL byte. In a body every string is
+    checked, keys included, however deeply nested; the error names the field (``lines.0.reason``).
+    """
 
     def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest) -> Any:
         for key, values in data.lists():
             if "\x00" in key or any("\x00" in value for value in values):
-                message = _("must not contain the NUL character.")
-                raise NinjaValidationError([{"loc": ("query", key), "msg": message, "type": "string_nul"}])
+                raise NinjaValidationError([_nul_error(("query", key))])
         return super().parse_querydict(data, list_fields, request)
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        # ("body", "payload", …): the shape of pydantic's locations, whatever the operation calls its body.
+        errors = [_nul_error(("body", "payload", *location)) for location in _nul_locations(data, ())]
+        if errors:
+            # django-ninja turns any error of parse_body into its 400; ``http_error`` answers this cause instead.
+            raise NinjaValidationError(errors)
+        return data
+
+
+def _nul_error(location: tuple[Any, ...]) -> dict[str, Any]:
+    return {"loc": location, "msg": _("must not contain the NUL character."), "type": "string_nul"}
+
+
+def _nul_locations(value: Any, location: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Where a parsed JSON value holds a string with a NUL character: each key or string's location."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield location
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield (*location, key)
+            else:
+                yield from _nul_locations(item, (*location, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_locations(item, (*location, index))
 
 
 def apply_ordering(
@@ -168,12 +228,14 @@ def install_error_handlers(api: NinjaAPI, action_errors: Sequence[type[Exception
         message = _("Authentication required: send a valid API token (Authorization: Bearer …) or sign in.")
         return api.create_response(request, {"detail": message}, status=401)
 
-    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
-
     def request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [(_field_name(error.get("loc", ())), str(error.get("msg", ""))) for error in exc.errors]
         return _validation_response(api, request, errors)
+
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if isinstance(exc.__cause__, NinjaValidationError):  # a body QueryParser refused: 422, not ninja's 400
+            return request_invalid(request, exc.__cause__)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     def django_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         if hasattr(exc, "error_dict"):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from kam.core.api import NOT_SENT
 from kam.opportunities.models import Opportunity
 
 
@@ -53,3 +54,25 @@ class OpportunityIn(Schema):
     product_lines: list[str] = Field(default_factory=list, description="Product line codes.")
     buying_influences: list[str] = Field(default_factory=list, description="Contact codes of the account.")
     owner: str | None = Field(None, description="A username.")
+
+
+class OpportunityPatch(Schema):
+    """A change of an opportunity: only the fields sent change.
+
+    Without ``probability`` a stage change takes the new stage's default (closed stages force 100 / 0).
+    """
+
+    name: str = Field(NOT_SENT)
+    amount: Decimal = Field(NOT_SENT)
+    expected_close_on: dt.date = Field(NOT_SENT)
+    stage: str = Field(NOT_SENT)
+    probability: int | None = Field(None, description="0 to 100; null or not sent: the stage's default on a change.")
+    product_lines: list[str] = Field(NOT_SENT, description="Product line codes (all of them).")
+    buying_influences: list[str] = Field(NOT_SENT, description="Contact codes of the account (all of them).")
+    owner: str | None = Field(None, description="A username; null: nobody.")
+
+
+class CloseOpportunityIn(Schema):
+    """The opportunity is won (probability 100) or lost (probability 0)."""
+
+    won: bool

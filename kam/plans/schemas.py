@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from kam.core.api import NOT_SENT
 from kam.plans.models import AccountPlan, PlanAction, PlanStrategy
 
 
@@ -131,3 +132,50 @@ class PlanIn(Schema):
     title: str
     period_start: dt.date
     period_end: dt.date
+
+
+class PlanPatch(Schema):
+    """A change of a plan not closed: only the fields sent change.
+
+    ``revision`` is the plan's revision you loaded: when someone saved the plan since, nothing is
+    saved (422, naming who changed what); load it again and resend.
+    """
+
+    revision: int = Field(description="The revision of the plan you loaded (``revision`` of the plan).")
+    title: str = Field(NOT_SENT)
+    period_start: dt.date = Field(NOT_SENT)
+    period_end: dt.date = Field(NOT_SENT)
+    industry_variables: str = Field(NOT_SENT)
+    operations: str = Field(NOT_SENT)
+    needs_and_value_drivers: str = Field(NOT_SENT)
+    customer_strategy: str = Field(NOT_SENT)
+    value_proposition: str = Field(NOT_SENT)
+    strengths: str = Field(NOT_SENT)
+    weaknesses: str = Field(NOT_SENT)
+    opportunities: str = Field(NOT_SENT)
+    threats: str = Field(NOT_SENT)
+
+
+class ObjectivePatch(Schema):
+    """A change of an objective: only the fields sent change."""
+
+    title: str = Field(NOT_SENT)
+    kpi: str = Field(NOT_SENT, description="revenue, gross_margin, … or other (tracked by hand).")
+    baseline: Decimal = Field(NOT_SENT)
+    target: Decimal = Field(NOT_SENT)
+    due_date: dt.date | None = Field(None, description="null: none.")
+    manual_current: Decimal | None = Field(None, description="The current value of an “other” objective.")
+
+
+class ActionPatch(Schema):
+    """A change of an action: only the fields sent change (its status has its own operation)."""
+
+    title: str = Field(NOT_SENT)
+    owner: str = Field(NOT_SENT, description="A username: the account's KAM or a team member.")
+    due_date: dt.date = Field(NOT_SENT)
+
+
+class ActionStatusIn(Schema):
+    """An action's new status."""
+
+    status: str = Field(description="open, in_progress, done or cancelled.")

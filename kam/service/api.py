@@ -1,4 +1,5 @@
-"""REST API of service cases: list and read the cases of the accounts one sees, open, answer, resolve."""
+"""REST API of service cases: list and read the cases of the accounts one sees; open, correct, answer, resolve,
+close and reopen them through the actions."""
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -8,10 +9,19 @@ from ninja.pagination import paginate
 
 from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
 from kam.key_accounts.queries import access_account_by_code, visible_accounts
-from kam.service.actions import CaseDetails, do_open_case, do_record_first_response, do_resolve_case
+from kam.service.actions import (
+    CaseChanges,
+    CaseDetails,
+    do_close_case,
+    do_open_case,
+    do_record_first_response,
+    do_reopen_case,
+    do_resolve_case,
+    do_update_case,
+)
 from kam.service.choices import OPEN_STATUSES
 from kam.service.models import ServiceCase
-from kam.service.schemas import CaseFilters, CaseIn, CaseOut, FirstResponseIn, ResolveCaseIn
+from kam.service.schemas import CaseFilters, CaseIn, CaseOut, CasePatch, CloseCaseIn, FirstResponseIn, ResolveCaseIn
 from kam.touchpoints.api import contact_by_code, user_by_username
 from kam.users.models import User
 
@@ -77,6 +87,27 @@ def create_case(request: HttpRequest, code: str, payload: CaseIn) -> Status[Serv
     return Status(201, _case(user, case.pk))
 
 
+@router.patch("/cases/{case_id}", response={200: CaseOut, **WRITE_ERRORS}, summary="Correct a service case")
+def update_case(request: HttpRequest, case_id: int, payload: CasePatch) -> ServiceCase:
+    """Change the fields sent; the others keep their value. A new promised due time moves the resolution target."""
+    user = acting_user(request)
+    case = _case(user, case_id)
+    sent = payload.model_dump(exclude_unset=True)
+    changes = CaseChanges(
+        subject=sent.get("subject", case.subject),
+        description=sent.get("description", case.description),
+        priority=sent.get("priority", case.priority),
+        owner=user_by_username(sent["owner"], "owner") if "owner" in sent else case.owner,
+        department=sent.get("department", case.department),
+        contact=contact_by_code(case.account, sent["contact"], "contact") if "contact" in sent else case.contact,
+        status=sent.get("status", case.status),
+        due_at=sent.get("due_at", case.due_at),
+        reference=sent.get("reference", case.reference),
+    )
+    do_update_case(case, changes, acting_user=user)
+    return _case(user, case_id)
+
+
 @router.post(
     "/cases/{case_id}/first-response", response={200: CaseOut, **WRITE_ERRORS}, summary="Record the first response"
 )
@@ -92,4 +123,20 @@ def resolve_case(request: HttpRequest, case_id: int, payload: ResolveCaseIn) -> 
     """Resolve the case: the resolution clock stops."""
     user = acting_user(request)
     do_resolve_case(_case(user, case_id), payload.at, payload.note, acting_user=user)
+    return _case(user, case_id)
+
+
+@router.post("/cases/{case_id}/close", response={200: CaseOut, **WRITE_ERRORS}, summary="Close a service case")
+def close_case(request: HttpRequest, case_id: int, payload: CloseCaseIn) -> ServiceCase:
+    """Close the case; one not resolved yet is resolved now (or at ``at``)."""
+    user = acting_user(request)
+    do_close_case(_case(user, case_id), payload.at, acting_user=user)
+    return _case(user, case_id)
+
+
+@router.post("/cases/{case_id}/reopen", response={200: CaseOut, **WRITE_ERRORS}, summary="Reopen a service case")
+def reopen_case(request: HttpRequest, case_id: int) -> ServiceCase:
+    """Reopen a resolved or closed case: its resolution clock runs again from the opening."""
+    user = acting_user(request)
+    do_reopen_case(_case(user, case_id), acting_user=user)
     return _case(user, case_id)

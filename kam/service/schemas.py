@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from kam.core.api import NOT_SENT
 from kam.service.models import ServiceCase
 
 
@@ -83,3 +84,23 @@ class ResolveCaseIn(Schema):
 
     at: dt.datetime | None = Field(None, description="When; now when not given.")
     note: str = Field("", description="What was done to resolve it.")
+
+
+class CasePatch(Schema):
+    """A correction of a case: only the fields sent change. The status moves between the open statuses only."""
+
+    subject: str = Field(NOT_SENT)
+    description: str = Field(NOT_SENT)
+    priority: str = Field(NOT_SENT, description="low, normal, high or urgent.")
+    owner: str | None = Field(None, description="A username; null: nobody.")
+    department: str = Field(NOT_SENT, description="Empty: the owner's department, else customer service.")
+    contact: str | None = Field(None, description="A contact code of the account; null: none.")
+    status: str = Field(NOT_SENT, description="open, in_progress or waiting_customer (while the case is open).")
+    due_at: dt.datetime | None = Field(None, description="A resolution time promised to the customer; null: none.")
+    reference: str = Field(NOT_SENT)
+
+
+class CloseCaseIn(Schema):
+    """The case is closed; one not resolved yet is resolved then."""
+
+    at: dt.datetime | None = Field(None, description="When it is resolved, if it is not yet; now when not given.")

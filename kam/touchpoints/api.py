@@ -1,4 +1,5 @@
-"""REST API of touchpoints and meetings: list an account's, log new ones through the actions.
+"""REST API of touchpoints and meetings: list an account's, log new ones, correct meetings and complete
+their follow-ups through the actions.
 
 Logging a negative touchpoint or a complaint raises its alert for the account team, as in the UI
 (``do_log_touchpoint`` does it).
@@ -6,7 +7,7 @@ Logging a negative touchpoint or a complaint raises its alert for the account te
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -14,10 +15,24 @@ from ninja.pagination import paginate
 from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
 from kam.key_accounts.models import Account, Contact
 from kam.key_accounts.queries import access_account_by_code
-from kam.touchpoints.actions import MeetingDetails, TouchpointDetails, do_log_meeting, do_log_touchpoint
+from kam.touchpoints.actions import (
+    MeetingDetails,
+    TouchpointDetails,
+    do_complete_follow_up,
+    do_log_meeting,
+    do_log_touchpoint,
+    do_update_meeting,
+)
 from kam.touchpoints.models import Meeting, Touchpoint
 from kam.touchpoints.queries import account_meetings
-from kam.touchpoints.schemas import MeetingIn, MeetingOut, TouchpointFilters, TouchpointIn, TouchpointOut
+from kam.touchpoints.schemas import (
+    MeetingIn,
+    MeetingOut,
+    MeetingPatch,
+    TouchpointFilters,
+    TouchpointIn,
+    TouchpointOut,
+)
 from kam.users.models import User
 
 router = Router(tags=["touchpoints"])
@@ -25,6 +40,23 @@ router = Router(tags=["touchpoints"])
 
 def _touchpoints(account: Account) -> QuerySet[Touchpoint]:
     return Touchpoint.objects.filter(account=account).select_related("account", "contact", "user")
+
+
+def _meeting(account: Account, pk: int) -> Meeting:
+    meeting = account_meetings(account).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404(_("No such meeting for this account."))
+    return meeting
+
+
+def _our_attendees(usernames: list[str]) -> list[User]:
+    people = [user_by_username(name, "our_attendees") for name in usernames]
+    return [person for person in people if person is not None]
+
+
+def _their_attendees(account: Account, codes: list[str]) -> list[Contact]:
+    people = [contact_by_code(account, code, "their_attendees") for code in codes]
+    return [person for person in people if person is not None]
 
 
 def contact_by_code(account: Account, code: str | None, field: str) -> Contact | None:
@@ -104,14 +136,12 @@ def create_meeting(request: HttpRequest, code: str, payload: MeetingIn) -> Statu
     """Log a meeting held or planned with the account (its managers and team)."""
     user = acting_user(request)
     account = access_account_by_code(user, code)
-    ours = [user_by_username(name, "our_attendees") for name in payload.our_attendees]
-    theirs = [contact_by_code(account, name, "their_attendees") for name in payload.their_attendees]
     details = MeetingDetails(
         held_at=payload.held_at,
         objective=payload.objective,
         goal=payload.goal,
-        our_attendees=[person for person in ours if person is not None],
-        their_attendees=[person for person in theirs if person is not None],
+        our_attendees=_our_attendees(payload.our_attendees),
+        their_attendees=_their_attendees(account, payload.their_attendees),
         outcome=payload.outcome,
         goal_met=payload.goal_met,
         next_step=payload.next_step,
@@ -119,3 +149,54 @@ def create_meeting(request: HttpRequest, code: str, payload: MeetingIn) -> Statu
     )
     meeting = do_log_meeting(account, details, acting_user=user)
     return Status(201, account_meetings(account).get(pk=meeting.pk))
+
+
+@router.get(
+    "/accounts/{code}/meetings/{meeting_id}", response={200: MeetingOut, **READ_ERRORS}, summary="Get a meeting"
+)
+def get_meeting(request: HttpRequest, code: str, meeting_id: int) -> Meeting:
+    """One meeting of the account, with its attendees."""
+    return _meeting(access_account_by_code(acting_user(request), code), meeting_id)
+
+
+@router.patch(
+    "/accounts/{code}/meetings/{meeting_id}", response={200: MeetingOut, **WRITE_ERRORS}, summary="Correct a meeting"
+)
+def update_meeting(request: HttpRequest, code: str, meeting_id: int, payload: MeetingPatch) -> Meeting:
+    """Change the fields sent; the others keep their value. A new follow-up date re-opens the follow-up."""
+    user = acting_user(request)
+    account = access_account_by_code(user, code)
+    meeting = _meeting(account, meeting_id)
+    sent = payload.model_dump(exclude_unset=True)
+    details = MeetingDetails(
+        held_at=sent.get("held_at", meeting.held_at),
+        objective=sent.get("objective", meeting.objective),
+        goal=sent.get("goal", meeting.goal),
+        our_attendees=(
+            _our_attendees(sent["our_attendees"]) if "our_attendees" in sent else list(meeting.our_attendees.all())
+        ),
+        their_attendees=(
+            _their_attendees(account, sent["their_attendees"])
+            if "their_attendees" in sent
+            else list(meeting.their_attendees.all())
+        ),
+        outcome=sent.get("outcome", meeting.outcome),
+        goal_met=sent.get("goal_met", meeting.goal_met),
+        next_step=sent.get("next_step", meeting.next_step),
+        follow_up_on=sent.get("follow_up_on", meeting.follow_up_on),
+    )
+    do_update_meeting(meeting, details, acting_user=user)
+    return _meeting(account, meeting_id)
+
+
+@router.post(
+    "/accounts/{code}/meetings/{meeting_id}/follow-up/complete",
+    response={200: MeetingOut, **WRITE_ERRORS},
+    summary="Complete a meeting's follow-up",
+)
+def complete_follow_up(request: HttpRequest, code: str, meeting_id: int) -> Meeting:
+    """Mark the meeting's follow-up done: its reminder goes away (the account's managers and team)."""
+    user = acting_user(request)
+    account = access_account_by_code(user, code)
+    do_complete_follow_up(_meeting(account, meeting_id), acting_user=user)
+    return _meeting(account, meeting_id)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from kam.core.api import NOT_SENT, LocalDateTime
 from kam.touchpoints.models import Meeting, Touchpoint
 
 
@@ -50,7 +51,7 @@ class TouchpointOut(Schema):
 class TouchpointIn(Schema):
     """A touchpoint to log. A negative one or a complaint alerts the account team."""
 
-    happened_at: dt.datetime = Field(description="When, with its time zone (e.g. 2025-03-01T10:00:00+01:00).")
+    happened_at: LocalDateTime = Field(description="When, with its time zone (e.g. 2025-03-01T10:00:00+01:00).")
     department: str
     channel: str = Field(description="visit, phone, email, video, event, portal or other.")
     type: str
@@ -92,7 +93,7 @@ class MeetingOut(Schema):
 class MeetingIn(Schema):
     """A meeting to log."""
 
-    held_at: dt.datetime = Field(description="When, with its time zone.")
+    held_at: LocalDateTime = Field(description="When, with its time zone.")
     objective: str = Field(description="identify_decision_makers, learn_competitor_offer, learn_needs, present, …")
     goal: str
     our_attendees: list[str] = Field(default_factory=list, description="Usernames.")
@@ -101,3 +102,17 @@ class MeetingIn(Schema):
     goal_met: str = "unknown"
     next_step: str = ""
     follow_up_on: dt.date | None = None
+
+
+class MeetingPatch(Schema):
+    """A correction of a meeting: only the fields sent change. A new follow-up date re-opens its follow-up."""
+
+    held_at: LocalDateTime = Field(NOT_SENT, description="When, with its time zone.")
+    objective: str = Field(NOT_SENT, description="identify_decision_makers, learn_competitor_offer, learn_needs, …")
+    goal: str = Field(NOT_SENT)
+    our_attendees: list[str] = Field(NOT_SENT, description="Usernames (all of them).")
+    their_attendees: list[str] = Field(NOT_SENT, description="Contact codes of the account (all of them).")
+    outcome: str = Field(NOT_SENT)
+    goal_met: str = Field(NOT_SENT, description="yes, no or unknown.")
+    next_step: str = Field(NOT_SENT)
+    follow_up_on: dt.date | None = Field(None, description="null: no follow-up.")

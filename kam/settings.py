@@ -207,6 +207,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# kam backup writes the web database as JSON with every microsecond kept (Django's cuts to milliseconds).
+SERIALIZATION_MODULES = {"exact_json": "kam.core.exact_json"}
 
 # KAM_HTTPS=true: the app is served over HTTPS only (directly or behind a TLS-terminating proxy).
 HTTPS = env_bool("KAM_HTTPS", default=False)

@@ -104,7 +104,8 @@ def create_backup(path: Path) -> BackupSummary:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 web_counts = _web_counts()
                 migrations = sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
-                call_command("dumpdata", all=True, format="json", output=str(work / WEB_DUMP), verbosity=0)
+                # exact_json: JSON with times to the microsecond (Django's json format cuts them to milliseconds).
+                call_command("dumpdata", all=True, format="exact_json", output=str(work / WEB_DUMP), verbosity=0)
             facts_counts = store.export_to(work / FACTS_FOLDER, connection=facts_connection)
         finally:
             facts_connection.close()

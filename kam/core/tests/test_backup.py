@@ -70,7 +70,8 @@ def _build_company(tmp_path: Path, kam_alice: User) -> None:
 
 def _web_dump() -> list[dict[str, object]]:
     out = StringIO()
-    call_command("dumpdata", all=True, format="json", stdout=out, verbosity=0)
+    # exact_json: every microsecond of every moment compared (Django's json format cuts to milliseconds).
+    call_command("dumpdata", all=True, format="exact_json", stdout=out, verbosity=0)
     rows: list[dict[str, object]] = json.loads(out.getvalue())
     return rows
 
@@ -104,6 +105,26 @@ def test_a_restore_with_force_brings_back_every_row(tmp_path: Path, facts: Facts
     # then
     assert _web_dump() == web_before
     assert _facts_tables(facts.path) == facts_before
+
+
+def test_moments_come_back_to_the_microsecond(tmp_path: Path, facts: FactsStore, kam_alice: User) -> None:
+    # given: moments less than a millisecond past a second, which Django's JSON format would cut
+    _build_company(tmp_path, kam_alice)
+    moments = {
+        "ACME": dt.datetime(2026, 3, 1, 9, 30, 15, 999, tzinfo=dt.UTC),
+        "BETA": dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC),
+    }
+    for code, moment in moments.items():
+        Account.objects.filter(code=code).update(updated_at=moment)
+    archive = tmp_path / "backup.tar.gz"
+    create_backup(archive)
+    Account.objects.update(updated_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+
+    # when
+    restore_backup(archive, force=True)
+
+    # then
+    assert dict(Account.objects.values_list("code", "updated_at")) == moments
 
 
 @pytest.fixture
@@ -144,7 +165,11 @@ def test_kam_restore_into_a_fresh_data_folder(
         [KAM, "restore", str(archive)], capture_output=True, text=True, env=fresh_target, check=False
     )
     dumped = subprocess.run(  # noqa: S603
-        [KAM, "dumpdata", "--all", "--format", "json"], capture_output=True, text=True, env=fresh_target, check=False
+        [KAM, "dumpdata", "--all", "--format", "exact_json"],
+        capture_output=True,
+        text=True,
+        env=fresh_target,
+        check=False,
     )
 
     # then: every table's rows are identical

@@ -26,6 +26,10 @@ from kam.opportunities.queries import can_edit_opportunities
 from kam.users.models import User
 
 _FIELDS = ("name", "stage", "amount", "probability", "expected_close_on", "closed_on", "owner")
+_AMOUNT_FIELD = Opportunity._meta.get_field("amount")
+AMOUNT_STEP = Decimal(1).scaleb(-_AMOUNT_FIELD.decimal_places)
+# The largest amount the column holds (max_digits 18, 2 decimals): 10¹⁶.
+AMOUNT_LIMIT = 10 ** (_AMOUNT_FIELD.max_digits - _AMOUNT_FIELD.decimal_places)
 
 
 class OpportunityError(ValueError):
@@ -59,6 +63,8 @@ def _check(account: Account, details: OpportunityDetails) -> None:
         raise OpportunityError(_("Stage: %(value)s is not a stage.") % {"value": details.stage})
     if details.amount < 0:
         raise OpportunityError(_("Amount: it cannot be negative."))
+    if details.amount >= AMOUNT_LIMIT:
+        raise OpportunityError(_("Amount: it must be less than %(limit)s.") % {"limit": f"{AMOUNT_LIMIT:,}"})
     if details.probability is not None and not 0 <= details.probability <= 100:
         raise OpportunityError(
             _("Probability: a whole number from 0 to 100 (got %(value)s).") % {"value": details.probability}
@@ -96,7 +102,8 @@ def _fill(opportunity: Opportunity, details: OpportunityDetails, *, current: Opp
     was_closed = current is not None and current.stage in CLOSED_STAGES
     opportunity.name = details.name.strip()
     opportunity.stage = details.stage
-    opportunity.amount = details.amount
+    # As the database holds it (two decimals), so that 100000 and 100000.00 are no change in the audit trail.
+    opportunity.amount = Decimal(details.amount).quantize(AMOUNT_STEP)
     opportunity.expected_close_on = details.expected_close_on
     opportunity.owner = details.owner
     if details.stage in CLOSED_STAGES:

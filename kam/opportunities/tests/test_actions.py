@@ -162,3 +162,29 @@ def test_moving_to_a_closed_stage_by_update_forces_its_probability(acme_retrofit
 
     assert won.probability == 100
     assert won.closed_on is not None
+
+
+def test_an_amount_given_without_its_decimals_is_no_change_in_the_audit_trail(
+    acme_retrofit: Opportunity, kam_alice: User
+) -> None:
+    renamed = do_update_opportunity(
+        acme_retrofit,
+        opportunity_details(name="Plant retrofit, phase 1", stage=Stage.PROPOSAL, amount=Decimal("100000")),
+        acting_user=kam_alice,
+    )
+
+    assert renamed.amount == Decimal("100000.00")
+    record = _audit(acme_retrofit)[-1]
+    assert record.action == "opportunity.update"
+    assert record.changes["name"] == ["Plant retrofit", "Plant retrofit, phase 1"]
+    assert "amount" not in record.changes
+
+
+def test_an_amount_the_column_cannot_hold_is_refused_and_nothing_changes(
+    acme_retrofit: Opportunity, kam_alice: User
+) -> None:
+    with pytest.raises(OpportunityError, match=r"^Amount: it must be less than 10,000,000,000,000,000\.$"):
+        do_update_opportunity(acme_retrofit, opportunity_details(amount=Decimal("1e16")), acting_user=kam_alice)
+
+    acme_retrofit.refresh_from_db()
+    assert acme_retrofit.amount == Decimal("100000.00")

@@ -220,9 +220,14 @@ if HTTPS and not DEBUG:
     SECURE_HSTS_SECONDS = env_int("KAM_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAM_HSTS_INCLUDE_SUBDOMAINS", default=False)
     SECURE_HSTS_PRELOAD = env_bool("KAM_HSTS_PRELOAD", default=False)
-if env_bool("KAM_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("KAM_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     # The proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite a client's own).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the app, each appending to X-Forwarded-For: the sign-in lockout
+# counts the client's address, not the proxy's (kam.core.proxies).
+KAM_PROXY_COUNT = env_int("KAM_PROXY_COUNT", 1 if BEHIND_PROXY else 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "kam.core.proxies.client_address"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

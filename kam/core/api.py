@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, QuerySet
+from django.db.models import Model as DjangoModel
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -31,6 +32,8 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from kam.users.models import User
+
+Model = TypeVar("Model", bound=DjangoModel)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -181,6 +184,18 @@ def apply_ordering(
     field = F(allowed[ordering.removeprefix("-")])
     primary = field.desc(nulls_last=True) if ordering.startswith("-") else field.asc(nulls_last=True)
     return queryset.order_by(primary, *tiebreak)
+
+
+def one_or_404(queryset: QuerySet[Model], message: str, **lookup: Any) -> Model:
+    """The object of ``queryset`` matching ``lookup``; a 404 saying ``message`` when there is none.
+
+    ``queryset`` is what the caller may see, so an object out of sight answers exactly as one
+    that does not exist.
+    """
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise Http404(message)
+    return found
 
 
 def acting_user(request: HttpRequest) -> User:

@@ -2,13 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
-from kam.key_accounts.models import Account, Contact, ProductLine
+from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user, one_or_404
+from kam.key_accounts.models import Account, ProductLine
 from kam.key_accounts.queries import access_account_by_code
 from kam.opportunities.actions import (
     OpportunityDetails,
@@ -19,16 +19,13 @@ from kam.opportunities.actions import (
 from kam.opportunities.models import Opportunity
 from kam.opportunities.queries import account_opportunities
 from kam.opportunities.schemas import CloseOpportunityIn, OpportunityIn, OpportunityOut, OpportunityPatch
-from kam.touchpoints.api import contact_by_code, user_by_username
+from kam.touchpoints.api import contacts_by_codes, user_by_username
 
 router = Router(tags=["opportunities"])
 
 
 def _opportunity(account: Account, pk: int) -> Opportunity:
-    opportunity = account_opportunities(account).filter(pk=pk).first()
-    if opportunity is None:
-        raise Http404(_("No such opportunity for this account."))
-    return opportunity
+    return one_or_404(account_opportunities(account), _("No such opportunity for this account."), pk=pk)
 
 
 def _product_lines(codes: list[str]) -> list[ProductLine]:
@@ -38,11 +35,6 @@ def _product_lines(codes: list[str]) -> list[ProductLine]:
     if unknown:
         raise ValidationError({"product_lines": _("Unknown product lines: %(codes)s.") % {"codes": ", ".join(unknown)}})
     return lines
-
-
-def _buying_influences(account: Account, codes: list[str]) -> list[Contact]:
-    influences = [contact_by_code(account, contact, "buying_influences") for contact in codes]
-    return [contact for contact in influences if contact is not None]
 
 
 @router.get(
@@ -67,7 +59,7 @@ def create_opportunity(request: HttpRequest, code: str, payload: OpportunityIn) 
     user = acting_user(request)
     account = access_account_by_code(user, code)
     lines = _product_lines(payload.product_lines)
-    influences = _buying_influences(account, payload.buying_influences)
+    influences = contacts_by_codes(account, payload.buying_influences, "buying_influences")
     details = OpportunityDetails(
         name=payload.name,
         amount=payload.amount,
@@ -114,7 +106,7 @@ def update_opportunity(request: HttpRequest, code: str, opportunity_id: int, pay
             _product_lines(sent["product_lines"]) if "product_lines" in sent else list(opportunity.product_lines.all())
         ),
         buying_influences=(
-            _buying_influences(account, sent["buying_influences"])
+            contacts_by_codes(account, sent["buying_influences"], "buying_influences")
             if "buying_influences" in sent
             else list(opportunity.buying_influences.all())
         ),

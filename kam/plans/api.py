@@ -3,12 +3,12 @@ and delete their objectives and actions, and set an action's status, through the
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
+from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user, one_or_404
 from kam.key_accounts.queries import access_account_by_code
 from kam.plans.actions import (
     do_activate_plan,
@@ -44,17 +44,11 @@ router = Router(tags=["plans"])
 
 
 def _objective(plan: AccountPlan, pk: int) -> PlanObjective:
-    objective = plan.objectives.filter(pk=pk).first()
-    if objective is None:
-        raise Http404(_("No such objective in this plan."))
-    return objective
+    return one_or_404(plan.objectives.all(), _("No such objective in this plan."), pk=pk)
 
 
 def _action(plan: AccountPlan, pk: int) -> PlanAction:
-    action = plan.actions.select_related("owner").filter(pk=pk).first()
-    if action is None:
-        raise Http404(_("No such action in this plan."))
-    return action
+    return one_or_404(plan.actions.select_related("owner"), _("No such action in this plan."), pk=pk)
 
 
 @router.get("/accounts/{code}/plans", response={200: list[PlanOut], **READ_ERRORS}, summary="List an account's plans")

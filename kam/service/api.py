@@ -2,12 +2,12 @@
 close and reopen them through the actions."""
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user
+from kam.core.api import READ_ERRORS, WRITE_ERRORS, PageNumberPagination, acting_user, one_or_404
 from kam.key_accounts.queries import access_account_by_code, visible_accounts
 from kam.service.actions import (
     CaseChanges,
@@ -35,10 +35,7 @@ def _visible_cases(user: User) -> QuerySet[ServiceCase]:
 
 
 def _case(user: User, pk: int) -> ServiceCase:
-    case = _visible_cases(user).filter(pk=pk).first()
-    if case is None:
-        raise Http404(_("No case with this number."))
-    return case
+    return one_or_404(_visible_cases(user), _("No case with this number."), pk=pk)
 
 
 @router.get("/cases", response={200: list[CaseOut], **READ_ERRORS}, summary="List service cases")

@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
+import ibis
+from ibis.expr import types as ir
 
-__all__ = ["concentration_risk", "margin_shares"]
-
-
-def margin_shares(accounts: pa.Table, column: str = "gross_margin") -> pa.Array:  # type: ignore[type-arg]
-    """Each account's ``column`` over the total (null when the total is not positive)."""
-    margin = np.nan_to_num(
-        np.asarray(accounts.column(column).to_numpy(zero_copy_only=False), dtype=np.float64), nan=0.0
-    )
-    total = float(margin.sum())
-    if total <= 0:
-        return pa.nulls(len(margin), type=pa.float64())
-    return pa.array(margin / total, type=pa.float64())
+__all__ = ["concentration_risk", "margin_share", "summarise_concentration_risk"]
 
 
-def concentration_risk(accounts: pa.Table, *, column: str = "gross_margin", top: int = 10) -> dict[str, Any]:
-    """The margin at stake in the largest accounts, JSON-ready.
+def margin_share(accounts: ir.Table, column: str = "gross_margin") -> ir.FloatingValue:
+    """Each account's ``column`` over the total (null when the total is not positive).
+
+    A null margin counts 0. Use it in ``accounts.mutate(margin_share=...)``.
+    """
+    margin = accounts[column].fill_null(0.0).cast("float64")
+    total = margin.sum()
+    return ibis.ifelse(total > 0, margin / total, ibis.null("float64"))
+
+
+def concentration_risk(accounts: ir.Table, *, column: str = "gross_margin", top: int = 10) -> ir.Table:
+    """The ``top`` largest accounts by ``column`` (ties by code), each with the portfolio totals.
 
     Parameters
     ----------
@@ -39,36 +38,42 @@ def concentration_risk(accounts: pa.Table, *, column: str = "gross_margin", top:
 
     Returns
     -------
+    ir.Table
+        rank, account, margin, total_margin, top1_margin, top5_margin, top10_margin;
+        :func:`summarise_concentration_risk` turns it into the JSON-ready report.
+    """
+    margin = accounts[column].fill_null(0.0).cast("float64")
+    table = accounts.select("account", margin=margin)
+    order = [ibis.desc(table.margin), table.account]
+    ranked = table.mutate(rank=ibis.row_number().over(order_by=order) + 1)
+    totals = ranked.mutate(
+        total_margin=ranked.margin.sum(),
+        **{f"top{count}_margin": ranked.margin.sum(where=ranked["rank"] <= count) for count in (1, 5, 10)},
+    )
+    return totals.filter(totals["rank"] <= top).order_by("rank")
+
+
+def summarise_concentration_risk(rows: list[dict[str, Any]], *, column: str = "gross_margin") -> dict[str, Any]:
+    """The margin at stake in the largest accounts, JSON-ready, from :func:`concentration_risk`'s rows.
+
+    Returns
+    -------
     dict
         by, total_margin, top1_share, top5_share, top10_share (null when the total margin is
-        not positive) and ``accounts``: the ``top`` largest (ties by code) with their margin
-        and share.
+        not positive) and ``accounts``: the largest with their margin and share.
     """
-    codes = accounts.column("account").to_pylist()
-    margin = np.nan_to_num(
-        np.asarray(accounts.column(column).to_numpy(zero_copy_only=False), dtype=np.float64), nan=0.0
-    )
-    total = float(margin.sum())
-    order = sorted(range(len(codes)), key=lambda index: (-margin[index], str(codes[index])))
-    ranked = margin[np.asarray(order, dtype=np.int64)]
+    total = float(rows[0]["total_margin"]) if rows else 0.0
 
-    def share(count: int) -> float | None:
-        if total <= 0:
-            return None
-        return round(float(ranked[:count].sum()) / total, 6)
+    def share(value: float) -> float | None:
+        return None if total <= 0 else round(float(value) / total, 6)
 
+    first = rows[0] if rows else {}
     return {
         "by": column,
         "total_margin": round(total, 2),
-        "top1_share": share(1),
-        "top5_share": share(5),
-        "top10_share": share(10),
+        **{f"top{count}_share": share(first.get(f"top{count}_margin") or 0.0) for count in (1, 5, 10)},
         "accounts": [
-            {
-                "account": str(codes[index]),
-                "margin": round(float(margin[index]), 2),
-                "share": None if total <= 0 else round(float(margin[index]) / total, 6),
-            }
-            for index in order[:top]
+            {"account": str(row["account"]), "margin": round(float(row["margin"]), 2), "share": share(row["margin"])}
+            for row in rows
         ],
     }

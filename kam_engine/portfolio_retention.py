@@ -246,13 +246,13 @@ def account_retention(
     """
     summary = summary.sort_by("account")
     count = summary.num_rows
-    x, t_x, big_t = (_floats(summary, name) for name in ("x", "t_x", "T"))
-    m_x = _floats(summary, "m_x")
     report: dict[str, Any] = {
         "purchase": "order (order_ref, else invoice) dated on its first line; one per account and day",
         "time_unit": "week",
         "accounts": count,
-        "repeat_accounts": int(np.sum(x > 0)),
+        # Counted without numpy: with retention disabled nothing else here needs it, and
+        # Arrow's conversion to numpy imports pandas (~1.3 s in a fresh process).
+        "repeat_accounts": sum(1 for value in summary.column("x").to_pylist() if value is not None and value > 0),
         "months": config.months,
         "monthly_discount_rate": config.monthly_discount_rate,
         "decline_probability_alive": config.decline_probability_alive,
@@ -264,6 +264,8 @@ def account_retention(
     alive = expected = value = clv = None
     bgnbd = None
     if config.enabled:
+        x, t_x, big_t = (_floats(summary, name) for name in ("x", "t_x", "T"))
+        m_x = _floats(summary, "m_x")
         from kam_engine.retention import (
             RetentionFitError,
             conditional_expected_purchases,

@@ -12,9 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import ibis
-import numpy as np
-import numpy.typing as npt
-import pyarrow as pa
 from ibis.expr import types as ir
 
 from kam_engine.config import CostToServeConfig, PeriodConfig, ShapiroConfig
@@ -25,9 +22,9 @@ __all__ = [
     "cost_to_serve_by_activity",
     "customer_profitability",
     "shapiro_matrix",
-    "summarise_whale",
     "unrated_activities",
     "whale_curve",
+    "whale_summary",
 ]
 
 
@@ -160,27 +157,45 @@ class WhaleSummary:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | None) -> WhaleSummary:
+        """Round the one row of :func:`whale_summary` (None: an empty portfolio)."""
+        if row is None or not row["accounts"]:
+            return cls(0.0, 0.0, 0.0, 0, 0.0, 0, 0.0)
+        return cls(
+            total_profit=round(float(row["total_profit"] or 0.0), 2),
+            profitable_profit=round(float(row["profitable_profit"] or 0.0), 2),
+            peak_share=round(float(row["peak_share"]), 6),
+            peak_at_accounts=int(row["peak_at_accounts"]),
+            peak_at_account_share=round(int(row["peak_at_accounts"]) / int(row["accounts"]), 6),
+            loss_making_accounts=int(row["loss_making_accounts"]),
+            tail_loss=round(float(row["tail_loss"] or 0.0), 2),
+        )
 
-def summarise_whale(curve: pa.Table) -> WhaleSummary:
-    """Summarise a whale curve computed by :func:`whale_curve`."""
-    if curve.num_rows == 0:
-        return WhaleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, 0.0)
-    curve = curve.sort_by("rank")
 
-    def values(name: str) -> npt.NDArray[np.float64]:
-        return np.nan_to_num(curve.column(name).to_numpy(zero_copy_only=False).astype(np.float64))
+def whale_summary(curve: ir.Table) -> ir.Table:
+    """Summarise a whale curve computed by :func:`whale_curve`, on the backend.
 
-    profits, shares = values("customer_profit"), values("cumulative_profit_share")
-    # argmax gives the first (smallest rank) point where the curve is highest.
-    peak_index = int(np.argmax(shares))
-    return WhaleSummary(
-        total_profit=round(float(profits.sum()), 2),
-        profitable_profit=round(float(profits[profits > 0].sum()), 2),
-        peak_share=round(float(shares[peak_index]), 6),
-        peak_at_accounts=int(curve.column("rank")[peak_index].as_py()),
-        peak_at_account_share=round((peak_index + 1) / curve.num_rows, 6),
-        loss_making_accounts=int((profits < 0).sum()),
-        tail_loss=round(float(-profits[profits < 0].sum()), 2),
+    A null cumulative share (a portfolio whose total profit is 0) counts as 0, and the peak
+    is the first (smallest rank) point where the curve is highest.
+
+    Returns
+    -------
+    ir.Table
+        One row: accounts, total_profit, profitable_profit, peak_share, peak_at_accounts,
+        loss_making_accounts, tail_loss. :meth:`WhaleSummary.from_row` rounds it.
+    """
+    share = curve.cumulative_profit_share.fill_null(0.0)
+    profit = curve.customer_profit.fill_null(0.0)
+    peaked = curve.mutate(share=share, profit=profit, peak=share.max())
+    return peaked.aggregate(
+        accounts=peaked.account.count(),
+        total_profit=peaked.profit.sum(),
+        profitable_profit=peaked.profit.sum(where=peaked.profit > 0).fill_null(0.0),
+        peak_share=peaked.share.max(),
+        peak_at_accounts=peaked["rank"].min(where=peaked.share == peaked.peak),
+        loss_making_accounts=peaked.account.count(where=peaked.profit < 0),
+        tail_loss=-(peaked.profit.sum(where=peaked.profit < 0).fill_null(0.0)),
     )
 
 

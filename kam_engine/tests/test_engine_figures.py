@@ -26,12 +26,13 @@ from kam_engine.backends import FactTables, fact_tables_from_arrow
 from kam_engine.config import CostToServeConfig, PeriodConfig, SegmentationConfig, ShapiroConfig
 from kam_engine.metrics import account_metrics, monthly_revenue, revenue_trend
 from kam_engine.profitability import (
+    WhaleSummary,
     cost_to_serve_by_activity,
     customer_profitability,
     shapiro_matrix,
-    summarise_whale,
     unrated_activities,
     whale_curve,
+    whale_summary,
 )
 from kam_engine.segmentation import concentration, rfm_scores, segment_abc
 from kam_engine.service import service_levels
@@ -179,7 +180,7 @@ def test_cost_to_serve_profit_whale_and_shapiro(tables: FactTables) -> None:
     ranked = sorted(curve.to_pylist(), key=lambda row: row["rank"])
     assert [row["account"] for row in ranked] == ["C", "B", "A"]
     assert ranked[-1]["cumulative_profit_share"] == pytest.approx(1.0, rel=1e-9)
-    whale = summarise_whale(curve)
+    whale = WhaleSummary.from_row(tables.to_arrow(whale_summary(tables.table(curve))).to_pylist()[0])
     # Total profit is negative here, so the cumulative share only reaches 100 % with the last account.
     assert (whale.loss_making_accounts, whale.peak_at_accounts, whale.peak_share) == (2, 3, 1.0)
     assert whale.tail_loss == pytest.approx(5 + 346.66, abs=0.01)
@@ -250,3 +251,24 @@ def test_service_charges_are_not_revenue_and_recover_cost_to_serve(backend: Base
     assert metrics["lines_without_cost"] == 0
     # The delivery costs 40; the customer paid 12 of it as postage.
     assert (profit["charges_recovered"], profit["cost_to_serve"], profit["customer_profit"]) == (12.0, 28.0, 22.0)
+
+
+def test_the_whale_summary_of_a_portfolio_without_profit_peaks_at_zero_with_the_first_account(
+    tables: FactTables,
+) -> None:
+    profit = pa.table({"account": ["A", "B", "C"], "customer_profit": [10.0, -10.0, 0.0]})
+    curve = tables.to_arrow(whale_curve(tables.table(profit)))
+
+    whale = WhaleSummary.from_row(tables.to_arrow(whale_summary(tables.table(curve))).to_pylist()[0])
+
+    # A total of 0 leaves every cumulative share undefined: they count 0, so the first point is the peak.
+    assert whale == WhaleSummary(
+        total_profit=0.0,
+        profitable_profit=10.0,
+        peak_share=0.0,
+        peak_at_accounts=1,
+        peak_at_account_share=round(1 / 3, 6),
+        loss_making_accounts=1,
+        tail_loss=10.0,
+    )
+    assert WhaleSummary.from_row(None) == WhaleSummary(0.0, 0.0, 0.0, 0, 0.0, 0, 0.0)

@@ -27,8 +27,8 @@ import pytest
 from ibis import BaseBackend
 
 from kam_engine.analysis import analyze_portfolio
-from kam_engine.backends import FactTables, fact_tables_from_arrow
-from kam_engine.concentration import concentration_risk, margin_shares
+from kam_engine.backends import FactTables, arrow_table, fact_tables_from_arrow
+from kam_engine.concentration import concentration_risk, margin_share, summarise_concentration_risk
 from kam_engine.config import AnalysisPolicy, CostToServeConfig, PolicyError, RetentionConfig, parse_policy
 from kam_engine.portfolio_retention import purchase_summary
 from kam_engine.retention import (
@@ -246,11 +246,19 @@ def test_a_portfolio_too_small_to_fit_is_still_analysed_with_a_warning(backend: 
     assert result.summary["concentration_risk"]["top1_share"] == round(80 / 120, 6)
 
 
-def test_concentration_risk_is_each_large_account_s_share_of_the_total_margin() -> None:
+def _concentration(backend: BaseBackend, accounts: pa.Table, **options: Any) -> tuple[dict[str, Any], list[Any]]:
+    """The risk report and each account's margin share (by code), computed on ``backend``."""
+    table = arrow_table(backend, accounts)
+    risk = summarise_concentration_risk(backend.to_pyarrow(concentration_risk(table, **options)).to_pylist())
+    shares = backend.to_pyarrow(table.select("account", share=margin_share(table)).order_by("account"))
+    return risk, shares.column("share").to_pylist()
+
+
+def test_concentration_risk_is_each_large_account_s_share_of_the_total_margin(backend: BaseBackend) -> None:
     margins = [("A", 500.0), ("B", 200.0), ("C", 100.0), ("D", 100.0), ("E", 50.0), ("F", 50.0), ("G", -100.0)]
     accounts = pa.table({"account": [code for code, _ in margins], "gross_margin": [value for _, value in margins]})
 
-    risk = concentration_risk(accounts, top=3)
+    risk, shares = _concentration(backend, accounts, top=3)
 
     # Total 900: the loss-maker G counts, it is margin the company does not make.
     assert risk == {
@@ -265,13 +273,13 @@ def test_concentration_risk_is_each_large_account_s_share_of_the_total_margin() 
             {"account": "C", "margin": 100.0, "share": round(100 / 900, 6)},
         ],
     }
-    assert margin_shares(accounts).to_pylist() == [value / 900 for _, value in margins]
+    assert shares == [value / 900 for _, value in margins]
 
 
-def test_concentration_risk_has_no_shares_without_a_positive_total_margin() -> None:
-    accounts = pa.table({"account": ["A", "B"], "gross_margin": [-10.0, None]})
+def test_concentration_risk_has_no_shares_without_a_positive_total_margin(backend: BaseBackend) -> None:
+    accounts = pa.table({"account": ["A", "B"], "gross_margin": pa.array([-10.0, None], pa.float64())})
 
-    risk = concentration_risk(accounts)
+    risk, shares = _concentration(backend, accounts)
 
     assert (risk["total_margin"], risk["top1_share"], risk["top5_share"], risk["top10_share"]) == (
         -10.0,
@@ -283,7 +291,23 @@ def test_concentration_risk_has_no_shares_without_a_positive_total_margin() -> N
         {"account": "B", "margin": 0.0, "share": None},
         {"account": "A", "margin": -10.0, "share": None},
     ]
-    assert margin_shares(accounts).to_pylist() == [None, None]
+    assert shares == [None, None]
+
+
+def test_concentration_risk_of_an_empty_portfolio_has_no_accounts_and_no_shares(backend: BaseBackend) -> None:
+    accounts = pa.table({"account": pa.array([], pa.string()), "gross_margin": pa.array([], pa.float64())})
+
+    risk, shares = _concentration(backend, accounts)
+
+    assert risk == {
+        "by": "gross_margin",
+        "total_margin": 0.0,
+        "top1_share": None,
+        "top5_share": None,
+        "top10_share": None,
+        "accounts": [],
+    }
+    assert shares == []
 
 
 def test_the_retention_table_of_the_policy_has_defaults_and_checks_its_values() -> None:

@@ -15,8 +15,11 @@ help:  ## List the commands
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Bytecode compiled at install, as production installs do: where PYTHONDONTWRITEBYTECODE is
+# set (these machines), every `kam` command would otherwise recompile Ibis, sqlglot and Django
+# (~1 s a process).
 .venv/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: .venv/.synced  ## Create .venv with every dependency from uv.lock

@@ -51,7 +51,7 @@ print(json.dumps({"pandas": "pandas" in sys.modules, "accounts": result.summary[
 
 
 def test_the_analysis_without_retention_does_not_import_pandas(tmp_path: Path) -> None:
-    completed = subprocess.run(
+    completed = subprocess.run(  # noqa: S603 — our own interpreter and script
         [sys.executable, "-c", SCRIPT, str(tmp_path / "facts.duckdb")],
         check=True,
         capture_output=True,

@@ -107,7 +107,10 @@ with duckdb.connect(sys.argv[1], read_only=True) as c:
 tables = open_facts(store, accounts)
 # The baselines compute no retention models: compare like with like (argv[3] == "retention" adds them).
 policy = AnalysisPolicy(retention=RetentionConfig(enabled=len(sys.argv) > 3 and sys.argv[3] == "retention"))
-result = analyze_portfolio(tables, as_of=dt.date.fromisoformat(sys.argv[2]), policy=policy)
+try:
+    result = analyze_portfolio(tables, as_of=dt.date.fromisoformat(sys.argv[2]), policy=policy)
+finally:  # as `kam analyze` does (and the SQL script, leaving its `with duckdb.connect`)
+    tables.backend.disconnect()
 summary = result.summary
 print(json.dumps({"revenue": summary["revenue"], "accounts": summary["accounts"], "hhi": summary["hhi"],
                   "gini": summary["gini"], "peak_share": summary["whale"]["peak_share"], **summary["abc"]}))
@@ -129,6 +132,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=1, help="Runs of the engine and SQL (median reported).")
     parser.add_argument("--skip-pandas", action="store_true", help="Leave out the (slow) pandas baseline.")
+    parser.add_argument(
+        "--skip-retention", action="store_true", help="Leave out the engine run with the retention models."
+    )
     options = parser.parse_args()
     store = generate(options.lines, options.accounts)
     suffix = str(options.lines)
@@ -140,6 +146,8 @@ def main() -> None:
     }
     if options.skip_pandas:
         del runs["pandas"]
+    if options.skip_retention:
+        del runs["engine_with_retention"]
     results: dict[str, object] = {}
     seconds: dict[str, float] = {}
     # The median of several runs, taken in turns (engine, SQL, engine, SQL, ...): these

@@ -60,7 +60,9 @@ def _require_logger(user: User | None, account: Account) -> None:
         raise PermissionDenied(_("Only the account's managers and team members may log its meetings."))
 
 
-def _check(account: Account, details: MeetingDetails) -> None:
+def _check(account: Account, details: MeetingDetails, *, attending: frozenset[int] = frozenset()) -> None:
+    """Refuse what no meeting may hold; ``attending``: our attendees already on it (they may
+    have left since, and a correction keeps them)."""
     if timezone.is_naive(details.held_at):
         raise MeetingError(_("When: give the date and time of the meeting."))
     if details.objective not in MeetingObjective.values:
@@ -76,7 +78,7 @@ def _check(account: Account, details: MeetingDetails) -> None:
                 % {"contact": contact, "account": account.name}
             )
     for person in details.our_attendees:
-        if not person.is_active:
+        if not person.is_active and person.pk not in attending:
             raise MeetingError(_("Our attendees: %(user)s is no longer active.") % {"user": person})
     if details.follow_up_on is not None and details.follow_up_on < timezone.localdate(details.held_at):
         raise MeetingError(_("Follow-up date: it cannot be before the meeting."))
@@ -124,8 +126,8 @@ def do_update_meeting(meeting: Meeting, details: MeetingDetails, *, acting_user:
     """Correct a meeting; a new follow-up date re-opens its follow-up."""
     meeting = Meeting.objects.select_for_update().select_related("account").get(pk=meeting.pk)
     _require_logger(acting_user, meeting.account)
-    _check(meeting.account, details)
     before = {**snapshot_fields(meeting, _MEETING_FIELDS), **_attendees(meeting)}
+    _check(meeting.account, details, attending=frozenset(before["our_attendees"]))
     if details.follow_up_on != meeting.follow_up_on:
         meeting.follow_up_done = False
     _fill(meeting, details)

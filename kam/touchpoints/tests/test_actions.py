@@ -114,6 +114,27 @@ def test_updating_a_meeting_audits_only_what_changed(acme_meeting: Meeting, kam_
     }
 
 
+def test_a_meeting_whose_attendee_has_left_can_still_be_corrected_but_not_given_new_leavers(
+    acme_meeting: Meeting, kam_alice: User, team_tina: User
+) -> None:
+    do_update_meeting(acme_meeting, meeting_details(our_attendees=[kam_alice, team_tina]), acting_user=kam_alice)
+    team_tina.is_active = False  # she left the company (a users import sets this)
+    team_tina.save(update_fields=["is_active"])
+
+    do_update_meeting(
+        acme_meeting,
+        meeting_details(our_attendees=[kam_alice, team_tina], goal="Map the buying centre"),
+        acting_user=kam_alice,
+    )
+
+    assert Meeting.objects.get().goal == "Map the buying centre"
+    assert sorted(Meeting.objects.get().our_attendees.values_list("username", flat=True)) == ["alice", "tina"]
+    do_update_meeting(acme_meeting, meeting_details(our_attendees=[kam_alice]), acting_user=kam_alice)
+    with pytest.raises(MeetingError, match=r"^Our attendees: .* is no longer active\.$"):
+        do_update_meeting(acme_meeting, meeting_details(our_attendees=[kam_alice, team_tina]), acting_user=kam_alice)
+    assert list(Meeting.objects.get().our_attendees.all()) == [kam_alice]
+
+
 def test_team_tina_may_correct_a_meeting_on_acme_but_olga_may_not(
     acme_meeting: Meeting, team_tina: User, outsider_olga: User
 ) -> None:

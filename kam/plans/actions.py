@@ -34,6 +34,7 @@ from kam.plans.models import (
     WhitespaceCell,
 )
 from kam.plans.queries import assignable_users, can_change_action_status, can_edit_plan
+from kam.users.choices import Department
 from kam.users.models import User
 
 _M = TypeVar("_M", bound=Model)
@@ -434,8 +435,7 @@ def do_add_action(
     """Add an action owned by the account's KAM or a member of its team."""
     plan = _editable(plan, acting_user)
     title, owner, due_date = _action_values(plan, title, owner, due_date)
-    if strategy is not None and strategy.plan_id != plan.pk:
-        raise PlanError(_("%(field)s: pick a strategy of this plan.") % {"field": _label(PlanAction, "strategy")})
+    _check_department_and_strategy(plan, department, strategy)
     action = PlanAction.objects.create(
         plan=plan,
         title=title,
@@ -466,14 +466,40 @@ def _action_values(
     return title, owner, due_date
 
 
+def _check_department_and_strategy(plan: AccountPlan, department: str, strategy: PlanStrategy | None) -> None:
+    if department and department not in Department.values:
+        raise PlanError(
+            _("%(field)s: “%(value)s” is not a department.")
+            % {"field": _label(PlanAction, "department"), "value": department}
+        )
+    if strategy is not None and strategy.plan_id != plan.pk:
+        raise PlanError(_("%(field)s: pick a strategy of this plan.") % {"field": _label(PlanAction, "strategy")})
+
+
 @transaction.atomic(durable=True)
 def do_update_action(
-    action: PlanAction, *, title: str, owner: User | None, due_date: dt.date | None, acting_user: User | None
+    action: PlanAction,
+    *,
+    title: str,
+    owner: User | None,
+    due_date: dt.date | None,
+    department: str,
+    strategy: PlanStrategy | None,
+    acting_user: User | None,
 ) -> PlanAction:
-    """Change an action's title, owner or due date (its status has ``do_set_action_status``)."""
+    """Change an action's title, owner, due date, department (blank: the owner's) or strategy
+    (None: none); its status has ``do_set_action_status``."""
     plan, action = _item(action, acting_user)
     title, owner, due_date = _action_values(plan, title, owner, due_date)
-    _updated(action, "plan_action.update", {"title": title, "owner": owner, "due_date": due_date}, acting_user)
+    _check_department_and_strategy(plan, department, strategy)
+    values = {
+        "title": title,
+        "owner": owner,
+        "due_date": due_date,
+        "department": department or owner.department,
+        "strategy": strategy,
+    }
+    _updated(action, "plan_action.update", values, acting_user)
     return action
 
 

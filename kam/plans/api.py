@@ -23,7 +23,7 @@ from kam.plans.actions import (
     do_update_objective,
     do_update_plan,
 )
-from kam.plans.models import AccountPlan, PlanAction, PlanObjective
+from kam.plans.models import AccountPlan, PlanAction, PlanObjective, PlanStrategy
 from kam.plans.queries import access_plan, plans_of
 from kam.plans.schemas import (
     ActionIn,
@@ -173,6 +173,16 @@ def delete_objective(request: HttpRequest, code: str, plan_id: int, objective_id
     return Status(204, None)
 
 
+def _strategy(plan: AccountPlan, strategy_id: int | None) -> PlanStrategy | None:
+    """The plan's strategy ``strategy_id`` (None: none), or a 422 naming the field."""
+    if strategy_id is None:
+        return None
+    strategy = plan.strategies.filter(pk=strategy_id).first()
+    if strategy is None:
+        raise ValidationError({"strategy": _("Strategy: pick a strategy of this plan.")})
+    return strategy
+
+
 @router.post(
     "/accounts/{code}/plans/{plan_id}/actions",
     response={201: ActionOut, **WRITE_ERRORS},
@@ -182,11 +192,7 @@ def create_action(request: HttpRequest, code: str, plan_id: int, payload: Action
     """Add an action (the account's KAM or a director, on a plan not closed)."""
     user = acting_user(request)
     plan = access_plan(user, code, plan_id)
-    strategy = None
-    if payload.strategy is not None:
-        strategy = plan.strategies.filter(pk=payload.strategy).first()
-        if strategy is None:
-            raise ValidationError({"strategy": _("Strategy: pick a strategy of this plan.")})
+    strategy = _strategy(plan, payload.strategy)
     action = do_add_action(
         plan,
         title=payload.title,
@@ -205,7 +211,8 @@ def create_action(request: HttpRequest, code: str, plan_id: int, payload: Action
     summary="Change an action",
 )
 def update_action(request: HttpRequest, code: str, plan_id: int, action_id: int, payload: ActionPatch) -> PlanAction:
-    """Change the title, owner or due date sent (the account's KAM or a director, plan not closed)."""
+    """Change the title, owner, due date, department or strategy sent (the account's KAM or a
+    director, plan not closed)."""
     user = acting_user(request)
     plan = access_plan(user, code, plan_id)
     action = _action(plan, action_id)
@@ -215,6 +222,8 @@ def update_action(request: HttpRequest, code: str, plan_id: int, action_id: int,
         title=sent.get("title", action.title),
         owner=user_by_username(sent["owner"], "owner") if "owner" in sent else action.owner,
         due_date=sent.get("due_date", action.due_date),
+        department=sent.get("department", action.department),
+        strategy=_strategy(plan, sent["strategy"]) if "strategy" in sent else action.strategy,
         acting_user=user,
     )
     return _action(plan, action_id)

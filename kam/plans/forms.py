@@ -111,17 +111,10 @@ class ActionForm(PlanForm):
         cast("forms.ModelChoiceField[Any]", self.fields["strategy"]).queryset = plan.strategies.all()
 
 
-class ActionEditForm(PlanForm):
-    """What changes of an action once added: its title, owner and due date."""
+class ActionEditForm(ActionForm):
+    """What changes of an action once added: everything but its status (which has its own form)."""
 
     id_prefix = "action-edit"
-    title = forms.CharField(label=_("Action"), max_length=200)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
-    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
-
-    def __init__(self, *args: Any, plan: AccountPlan, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast("forms.ModelChoiceField[Any]", self.fields["owner"]).queryset = assignable_users(plan.account)
 
 
 class ActionStatusForm(PlanForm):

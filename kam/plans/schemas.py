@@ -173,6 +173,8 @@ class ActionPatch(Schema):
     title: str = Field(NOT_SENT)
     owner: str = Field(NOT_SENT, description="A username: the account's KAM or a team member.")
     due_date: dt.date = Field(NOT_SENT)
+    department: str = Field(NOT_SENT, description="A department; blank: the owner's.")
+    strategy: int | None = Field(NOT_SENT, description="A strategy id of this plan; null: none.")
 
 
 class ActionStatusIn(Schema):

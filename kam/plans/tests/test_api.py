@@ -412,12 +412,41 @@ def test_the_kam_changes_then_deletes_an_action_and_a_team_member_may_not(
     assert AuditRecord.objects.get(action="plan_action.delete").actor == kam_alice
 
 
+def test_the_kam_moves_an_action_to_a_department_and_a_strategy_then_unlinks_the_strategy(
+    client: Client, acme_plan: AccountPlan, kam_alice: User, api_headers: Headers
+) -> None:
+    action = acme_plan.actions.get(title="Quarterly business review")
+    strategy = acme_plan.strategies.get()
+    path = plan_url(acme_plan, f"/actions/{action.pk}")
+
+    moved = client.patch(
+        path,
+        {"department": "logistics", "strategy": strategy.pk},
+        content_type="application/json",
+        headers=api_headers(kam_alice),
+    )
+    unlinked = client.patch(path, {"strategy": None}, content_type="application/json", headers=api_headers(kam_alice))
+
+    assert moved.status_code == 200
+    assert (moved.json()["department"], moved.json()["strategy"]) == ("logistics", strategy.pk)
+    assert unlinked.status_code == 200
+    assert (unlinked.json()["department"], unlinked.json()["strategy"]) == ("logistics", None)
+    changes = [record.changes for record in AuditRecord.objects.filter(action="plan_action.update").order_by("id")]
+    assert changes == [
+        {"department": [action.department, "logistics"], "strategy": [None, strategy.pk]},
+        {"strategy": [strategy.pk, None]},
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
         ({"owner": "bob"}, "", "Owner: pick the account's KAM or a member of its team."),
         ({"owner": "nobody"}, "owner", "There is no user nobody."),
         ({"due_date": None}, "due_date", "Input should be a valid date"),
+        ({"department": "nowhere"}, "", "Department: “nowhere” is not a department."),
+        ({"department": None}, "department", "Input should be a valid string"),
+        ({"strategy": 999999}, "strategy", "Strategy: pick a strategy of this plan."),
     ],
 )
 def test_an_invalid_change_of_an_action_is_422(

@@ -11,11 +11,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from kam.core.models import AuditRecord
+from kam.key_accounts.models import Account
 from kam.plans import actions
 from kam.plans.actions import (
     PlanError,
+    do_add_action,
     do_add_competitor_position,
     do_add_review,
+    do_add_strategy,
     do_close_plan,
     do_delete_action,
     do_delete_competitor_position,
@@ -38,6 +41,7 @@ from kam.plans.models import (
     PlanStrategy,
 )
 from kam.plans.tests.fixtures import make_plan
+from kam.users.choices import Department
 from kam.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +86,13 @@ def _edits(items: dict[str, Any], user: User) -> dict[str, Callable[[], Any]]:
         "strategy.update": lambda: do_update_strategy(items["strategy"], text="Sole supplier", acting_user=user),
         "strategy.delete": lambda: do_delete_strategy(items["strategy"], acting_user=user),
         "action.update": lambda: do_update_action(
-            items["action"], title="QBR", owner=items["action"].owner, due_date=dt.date(2031, 1, 1), acting_user=user
+            items["action"],
+            title="QBR",
+            owner=items["action"].owner,
+            due_date=dt.date(2031, 1, 1),
+            department="",
+            strategy=None,
+            acting_user=user,
         ),
         "action.delete": lambda: do_delete_action(items["action"], acting_user=user),
         "competitor.update": lambda: do_update_competitor_position(
@@ -238,6 +248,8 @@ def test_the_kam_edits_an_action_title_owner_and_due_date(
         title="QBR with purchasing",
         owner=team_tina,
         due_date=dt.date(2031, 2, 3),
+        department=items["action"].department,
+        strategy=None,
         acting_user=kam_alice,
     )
 
@@ -251,14 +263,75 @@ def test_the_kam_edits_an_action_title_owner_and_due_date(
     }
 
 
+def test_the_kam_moves_an_action_to_another_department_and_strategy_and_back_to_the_owner_s(
+    items: dict[str, Any], kam_alice: User
+) -> None:
+    action = items["action"]
+    owner_department = kam_alice.department
+    other = next(value for value in Department.values if value != owner_department)
+
+    do_update_action(
+        action,
+        title=action.title,
+        owner=kam_alice,
+        due_date=action.due_date,
+        department=other,
+        strategy=items["strategy"],
+        acting_user=kam_alice,
+    )
+    action.refresh_from_db()
+    assert (action.department, action.strategy) == (other, items["strategy"])
+    [record] = _audit("plan_action.update")
+    assert record.changes == {"department": [owner_department, other], "strategy": [None, items["strategy"].pk]}
+
+    do_update_action(
+        action,
+        title=action.title,
+        owner=kam_alice,
+        due_date=action.due_date,
+        department="",
+        strategy=None,
+        acting_user=kam_alice,
+    )
+    action.refresh_from_db()
+    assert (action.department, action.strategy) == (owner_department, None)
+
+
+def test_an_action_edit_refuses_an_unknown_department_and_another_plan_s_strategy(
+    items: dict[str, Any], kam_alice: User, director: User, accounts: dict[str, Account]
+) -> None:
+    action = items["action"]
+    other_plan = make_plan(accounts["BOREAL"], director, title="Boreal 2026")
+    foreign = do_add_strategy(other_plan, text="Win the tender", acting_user=director)
+    keep = {"title": action.title, "owner": kam_alice, "due_date": action.due_date}
+
+    with pytest.raises(PlanError, match=r"^Department: “nowhere” is not a department\.$"):
+        do_update_action(action, **keep, department="nowhere", strategy=None, acting_user=kam_alice)
+    with pytest.raises(PlanError, match=r"^Strategy: pick a strategy of this plan\.$"):
+        do_update_action(action, **keep, department="", strategy=foreign, acting_user=kam_alice)
+    with pytest.raises(PlanError, match=r"^Department: “nowhere” is not a department\.$"):
+        do_add_action(action.plan, **keep, department="nowhere", acting_user=kam_alice)
+    assert _audit("plan_action.update") == []
+
+
 def test_an_action_edit_needs_an_owner_from_the_team_and_a_due_date(
     items: dict[str, Any], kam_alice: User, kam_bob: User
 ) -> None:
     action = items["action"]
     with pytest.raises(PlanError, match=r"^Owner: pick the account's KAM or a member of its team\.$"):
-        do_update_action(action, title="QBR", owner=kam_bob, due_date=dt.date(2031, 1, 1), acting_user=kam_alice)
+        do_update_action(
+            action,
+            title="QBR",
+            owner=kam_bob,
+            due_date=dt.date(2031, 1, 1),
+            department="",
+            strategy=None,
+            acting_user=kam_alice,
+        )
     with pytest.raises(PlanError, match=r"^Due date: this is required\.$"):
-        do_update_action(action, title="QBR", owner=kam_alice, due_date=None, acting_user=kam_alice)
+        do_update_action(
+            action, title="QBR", owner=kam_alice, due_date=None, department="", strategy=None, acting_user=kam_alice
+        )
     action.refresh_from_db()
     assert (action.title, action.owner) == ("Quarterly business review", kam_alice)
 

@@ -169,21 +169,33 @@ def test_an_invalid_htmx_edit_comes_back_as_the_form_with_its_errors(
     assert position.share_estimate is None
 
 
-def test_an_htmx_action_edit_changes_title_owner_and_due_date(
+def test_an_htmx_action_edit_changes_title_owner_due_date_department_and_strategy(
     acme_plan: AccountPlan, items: dict[str, Any], kam_alice: User, team_tina: User
 ) -> None:
     action = items["action"]
+    client = _client(kam_alice)
 
-    response = _client(kam_alice).post(
+    form = client.get(_item_url(acme_plan, "action", action, "edit/"), headers=HTMX).content.decode()
+    response = client.post(
         _item_url(acme_plan, "action", action, "edit/"),
-        {"title": "QBR", "owner": team_tina.pk, "due_date": "2031-06-01"},
+        {
+            "title": "QBR",
+            "owner": team_tina.pk,
+            "due_date": "2031-06-01",
+            "department": "finance",
+            "strategy": items["strategy"].pk,
+        },
         headers=HTMX,
     )
 
+    # The edit form offers every field of the action but its status, filled with its values.
+    assert f'id="action-{action.pk}-department"' in form
+    assert f'id="action-{action.pk}-strategy"' in form
     assert response.status_code == 200
     assert response.content.decode().strip().startswith(f'<tr id="action-{action.pk}" data-action="QBR">')
     action.refresh_from_db()
     assert (action.title, action.owner, action.due_date) == ("QBR", team_tina, dt.date(2031, 6, 1))
+    assert (action.department, action.strategy) == ("finance", items["strategy"])
 
 
 def test_cancelling_an_htmx_edit_returns_the_item_unchanged(

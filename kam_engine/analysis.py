@@ -169,7 +169,8 @@ def analyze_portfolio(tables: FactTables, *, as_of: dt.date, policy: AnalysisPol
             (retention.accounts, list(RETENTION_COLUMNS)),
         ],
     )
-    risk = summarise_concentration_risk(tables.to_arrow(concentration_risk(tables.table(accounts))).to_pylist())
+    # The gross margins are the metrics' own: no need to register the merged table again.
+    risk = summarise_concentration_risk(tables.to_arrow(concentration_risk(metrics_table)).to_pylist())
     pareto = abc.select(["rank", "account", "value", "cumulative_share"])
     whale_figures = WhaleSummary.from_row(whale_summary_rows[0] if whale_summary_rows else None)
     # Counted in Python: Arrow's group-by would import pandas (~1.3 s) for 200,000 labels.

@@ -62,12 +62,12 @@ def summarise_concentration_risk(rows: list[dict[str, Any]], *, column: str = "g
         by, total_margin, top1_share, top5_share, top10_share (null when the total margin is
         not positive) and ``accounts``: the largest with their margin and share.
     """
-    total = float(rows[0]["total_margin"]) if rows else 0.0
+    first = rows[0] if rows else {}
+    total = float(first.get("total_margin") or 0.0)
 
     def share(value: float) -> float | None:
         return None if total <= 0 else round(float(value) / total, 6)
 
-    first = rows[0] if rows else {}
     return {
         "by": column,
         "total_margin": round(total, 2),

@@ -435,14 +435,9 @@ def do_add_action(
     """Add an action owned by the account's KAM or a member of its team."""
     plan = _editable(plan, acting_user)
     title, owner, due_date = _action_values(plan, title, owner, due_date)
-    _check_department_and_strategy(plan, department, strategy)
+    department = _department_and_strategy(plan, owner, department, strategy)
     action = PlanAction.objects.create(
-        plan=plan,
-        title=title,
-        owner=owner,
-        due_date=due_date,
-        department=department or owner.department,
-        strategy=strategy,
+        plan=plan, title=title, owner=owner, due_date=due_date, department=department, strategy=strategy
     )
     _created(
         action,
@@ -466,7 +461,8 @@ def _action_values(
     return title, owner, due_date
 
 
-def _check_department_and_strategy(plan: AccountPlan, department: str, strategy: PlanStrategy | None) -> None:
+def _department_and_strategy(plan: AccountPlan, owner: User, department: str, strategy: PlanStrategy | None) -> str:
+    """Check both; return the action's department (blank: the owner's)."""
     if department and department not in Department.values:
         raise PlanError(
             _("%(field)s: “%(value)s” is not a department.")
@@ -474,6 +470,7 @@ def _check_department_and_strategy(plan: AccountPlan, department: str, strategy:
         )
     if strategy is not None and strategy.plan_id != plan.pk:
         raise PlanError(_("%(field)s: pick a strategy of this plan.") % {"field": _label(PlanAction, "strategy")})
+    return department or owner.department
 
 
 @transaction.atomic(durable=True)
@@ -491,14 +488,8 @@ def do_update_action(
     (None: none); its status has ``do_set_action_status``."""
     plan, action = _item(action, acting_user)
     title, owner, due_date = _action_values(plan, title, owner, due_date)
-    _check_department_and_strategy(plan, department, strategy)
-    values = {
-        "title": title,
-        "owner": owner,
-        "due_date": due_date,
-        "department": department or owner.department,
-        "strategy": strategy,
-    }
+    department = _department_and_strategy(plan, owner, department, strategy)
+    values = {"title": title, "owner": owner, "due_date": due_date, "department": department, "strategy": strategy}
     _updated(action, "plan_action.update", values, acting_user)
     return action
 
